@@ -1,0 +1,3 @@
+from photofs.cli import main
+
+raise SystemExit(main())

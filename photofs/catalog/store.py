@@ -1,0 +1,197 @@
+"""The SQLite catalog (WAL). Every write is one transaction: a crash loses at most
+the work in flight, never committed state."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import fields
+from pathlib import Path
+
+from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
+from photofs.domain.items import Item, ItemState, TimeSource
+from photofs.errors import PhotofsError
+
+CATALOG_FILE = "catalog.sqlite"
+_ITEM_COLUMNS = [f.name for f in fields(Item)]
+_JSON_COLUMNS = {"warnings", "albums"}
+
+
+class Catalog:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.DatabaseError as e:
+            raise PhotofsError(f"{self.path}: cannot open the catalog ({e})") from None
+        self._db.row_factory = sqlite3.Row
+        self._lock = threading.RLock()  # the mount serves from several threads
+        self._migrate()
+
+    def close(self) -> None:
+        self._db.close()
+
+    # -- schema --------------------------------------------------------------
+    def _migrate(self) -> None:
+        try:
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        except sqlite3.DatabaseError as e:
+            raise PhotofsError(f"{self.path}: not a photofs catalog ({e})") from None
+        if version > SCHEMA_VERSION:
+            raise PhotofsError(
+                f"{self.path}: catalog schema v{version} is newer than this photofs understands (v{SCHEMA_VERSION}); upgrade photofs"
+            )
+        for v in range(version, SCHEMA_VERSION):
+            # One script, one transaction: a crash mid-migration leaves the old version intact.
+            with self._lock:
+                self._db.executescript(f"BEGIN IMMEDIATE; {MIGRATIONS[v]}; PRAGMA user_version={v + 1}; COMMIT;")
+
+    @property
+    def schema_version(self) -> int:
+        return self._db.execute("PRAGMA user_version").fetchone()[0]
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    def data_version(self) -> int:
+        """Changes whenever another connection commits: the mount's cue to rebuild its index."""
+        with self._lock:
+            return self._db.execute("PRAGMA data_version").fetchone()[0]
+
+    # -- items ---------------------------------------------------------------
+    def upsert(self, item: Item) -> int:
+        """Insert or update by (source, source_id); returns the item id."""
+        row = _to_row(item)
+        row["updated_at"] = time.time()
+        row.pop("id")
+        cols = list(row)
+        sql = (
+            f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+            f"ON CONFLICT (source, source_id) DO UPDATE SET "
+            + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("source", "source_id"))
+            + " RETURNING id"
+        )
+        with self.transaction() as db:
+            item.id = db.execute(sql, [row[c] for c in cols]).fetchone()[0]
+        return item.id
+
+    def get(self, item_id: int) -> Item | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM items WHERE id=?", (item_id,)).fetchone()
+        return _from_row(row) if row else None
+
+    def items(self, week: int | None = None, weeks: tuple[int, int] | None = None,
+              states: Iterable[ItemState] | None = None, source: str | None = None) -> list[Item]:
+        where, args = [], []
+        if week is not None:
+            where.append("week = ?")
+            args.append(week)
+        if weeks is not None:
+            where.append("week BETWEEN ? AND ?")
+            args += list(weeks)
+        if states is not None:
+            states = list(states)
+            where.append(f"state IN ({', '.join('?' * len(states))})")
+            args += [str(s) for s in states]
+        if source is not None:
+            where.append("source = ?")
+            args.append(source)
+        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
+        sql += " ORDER BY week IS NULL, week, taken_at, id"
+        with self._lock:
+            return [_from_row(r) for r in self._db.execute(sql, args)]
+
+    def source_fingerprints(self, source: str, prefix: str) -> dict[str, tuple[int, int | None, int | None, str]]:
+        """source_id -> (id, size, mtime_ns, state) for ids under a prefix: what a re-scan compares against."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT source_id, id, size, mtime_ns, state FROM items WHERE source=? AND substr(source_id, 1, ?) = ?",
+                (source, len(prefix), prefix),
+            ).fetchall()
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def mark_missing(self, ids: Iterable[int]) -> int:
+        ids = list(ids)
+        with self.transaction() as db:
+            db.executemany("UPDATE items SET state=?, updated_at=? WHERE id=?",
+                           [(str(ItemState.MISSING), time.time(), i) for i in ids])
+        return len(ids)
+
+    def set_thumbnail(self, item_id: int, phash: str, thumb_size: int) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE items SET phash=?, thumb_size=?, state=?, error=NULL, updated_at=? WHERE id=?",
+                       (phash, thumb_size, str(ItemState.THUMBNAILED), time.time(), item_id))
+
+    def set_error(self, item_id: int, reason: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE items SET state=?, error=?, updated_at=? WHERE id=?",
+                       (str(ItemState.ERROR), reason, time.time(), item_id))
+
+    def state_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def week_states(self) -> dict[int, dict[str, int]]:
+        """week -> {state: count}, for dated items."""
+        out: dict[int, dict[str, int]] = {}
+        with self._lock:
+            for week, state, n in self._db.execute(
+                    "SELECT week, state, count(*) FROM items WHERE week IS NOT NULL GROUP BY week, state"):
+                out.setdefault(week, {})[state] = n
+        return out
+
+    def visible_rows(self) -> list[tuple[int, str, float | None, int | None, int]]:
+        """(id, phash, taken_at, week, thumb_size) of every item the mount shows."""
+        with self._lock:
+            return self._db.execute(
+                "SELECT id, phash, taken_at, week, thumb_size FROM items WHERE state=? ORDER BY id",
+                (str(ItemState.THUMBNAILED),),
+            ).fetchall()
+
+    # -- folders -------------------------------------------------------------
+    def add_folder(self, path: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
+                       (path, time.time()))
+
+    def folder_scanned(self, path: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE folders SET last_scan=? WHERE path=?", (time.time(), path))
+
+
+def _to_row(item: Item) -> dict:
+    row = {}
+    for name in _ITEM_COLUMNS:
+        value = getattr(item, name)
+        if name in _JSON_COLUMNS:
+            value = json.dumps(value) if value else None
+        elif name in ("state", "time_source"):
+            value = str(value)
+        row[name] = value
+    return row
+
+
+def _from_row(row: sqlite3.Row) -> Item:
+    data = {k: row[k] for k in _ITEM_COLUMNS}
+    for name in _JSON_COLUMNS:
+        data[name] = json.loads(data[name]) if data[name] else []
+    data["state"] = ItemState(data["state"])
+    data["time_source"] = TimeSource(data["time_source"])
+    return Item(**data)

@@ -1,0 +1,122 @@
+"""The `photofs` command. Every error a user can cause is one line on stderr and a
+non-zero exit; tracebacks go to the library's log, never to the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import platformdirs
+
+from photofs import __version__
+from photofs.domain.weeks import parse_week_range
+from photofs.errors import PhotofsError
+
+EXIT_ERROR, EXIT_USAGE = 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, not the whole usage block
+        self.exit(EXIT_USAGE, f"photofs: error: {message} (see `{self.prog} --help`)\n")
+
+
+def default_library() -> Path:
+    env = os.environ.get("PHOTOFS_LIBRARY")
+    return Path(env) if env else platformdirs.user_data_path("photofs") / "library"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="photofs", description="Move your photo library off the cloud, one life-week at a time.")
+    p.add_argument("--version", action="version", version=f"photofs {__version__}")
+    p.add_argument("-L", "--library", type=Path, default=None,
+                   help="library folder (default: $PHOTOFS_LIBRARY, else %(default)s)".replace("%(default)s", str(default_library())))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+
+    c = sub.add_parser("init", help="create a library folder")
+    c.add_argument("path", type=Path, metavar="LIBRARY")
+    c.add_argument("--birth", required=True, metavar="YYYY-MM-DD", help="your birth date: week 0 of your life")
+    c.add_argument("--tz", default=None, metavar="ZONE", help="IANA time zone for life weeks (default: this computer's)")
+    c.add_argument("--nas", default="", metavar="DIR", help="folder on the NAS for archived originals")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("add-folder", help="index a folder of originals (recursive; NAS or local)")
+    c.add_argument("folder", type=Path, metavar="DIR")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("thumbs", help="make (or refresh) thumbnails and hashes")
+    g = c.add_mutually_exclusive_group(required=True)
+    g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")
+    g.add_argument("--all", action="store_true", help="every item, undated ones included")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("mount", help="mount the library's views")
+    c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
+    c.add_argument("--foreground", action="store_true", help="stay in the foreground until unmounted")
+
+    c = sub.add_parser("umount", help="unmount")
+    c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
+
+    c = sub.add_parser("status", help="counts per state and life weeks done")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("items", help="catalog items with their metadata")
+    c.add_argument("--week", type=int, metavar="N")
+    c.add_argument("--state", choices=["indexed", "thumbnailed", "missing", "error"])
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("demo", help="make a sample library and mount it")
+    c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
+    c.add_argument("--foreground", action="store_true")
+    c.add_argument("--json", action="store_true")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    library = args.library or default_library()
+    try:
+        from photofs import commands
+        return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args, library) or 0
+    except PhotofsError as e:
+        print(f"photofs: error: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("photofs: interrupted; finished work is kept, run the command again to go on", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_ERROR
+    except Exception as e:  # a bug: one line for the user, the traceback to the log
+        log_path = _log_crash(library)
+        print(f"photofs: internal error: {type(e).__name__}: {e} (details in {log_path})", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _log_crash(library: Path) -> Path:
+    log_path = library / "photofs.log" if library.is_dir() else Path(platformdirs.user_log_path("photofs")) / "photofs.log"
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with open(log_path, "a") as f:
+            f.write(traceback.format_exc())
+    except OSError:
+        pass
+    return log_path
+
+
+def emit(args, data, text: str) -> None:
+    """--json prints the data; otherwise the text for people."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text:
+        print(text)
+
+
+def week_range(text: str) -> tuple[int, int]:
+    try:
+        return parse_week_range(text)
+    except ValueError as e:
+        raise PhotofsError(str(e)) from None
+

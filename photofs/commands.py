@@ -1,0 +1,162 @@
+"""What each command does, given parsed arguments. Parsing lives in cli.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from pathlib import Path
+
+import tzlocal
+
+from photofs.cli import emit, week_range
+from photofs.domain.items import Item, ItemState
+from photofs.domain.names import printable
+from photofs.domain.weeks import LIFE_WEEKS
+from photofs.errors import PhotofsError
+from photofs.library_folder import LibraryFolder
+from photofs.settings import Settings
+
+
+def cmd_init(args, library: Path) -> int:
+    tz = args.tz or _local_zone()
+    settings = Settings(birth_date=args.birth, time_zone=tz, nas_path=str(args.nas or ""))
+    lib = LibraryFolder.create(args.path, settings)
+    cal = lib.calendar
+    emit(args, {"library": str(lib.path), "birth_date": settings.birth_date, "time_zone": tz,
+                "week0_monday": cal.week0_monday.isoformat(), "schema_version": lib.catalog.schema_version},
+         f"created library {lib.path}\n  week 0 starts Monday {cal.week0_monday}; time zone {tz}\n"
+         f"  next: photofs -L {lib.path} add-folder DIR")
+    return 0
+
+
+def _local_zone() -> str:
+    try:
+        return tzlocal.get_localzone_name() or "UTC"
+    except Exception:  # no zone configured on this machine
+        return "UTC"
+
+
+def cmd_add_folder(args, library: Path) -> int:
+    from photofs.jobs.add_folder import add_folder
+    lib = LibraryFolder(library)
+    summary = add_folder(lib, args.folder)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
+def cmd_thumbs(args, library: Path) -> int:
+    from photofs.jobs.thumbs import make_thumbs
+    lib = LibraryFolder(library)
+    summary = make_thumbs(lib, None if args.all else week_range(args.weeks))
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
+def cmd_mount(args, library: Path) -> int:
+    _mount(LibraryFolder(library), args.mountpoint, args.foreground)
+    return 0
+
+
+def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True) -> int | None:
+    """Mount in the background (returns the server's pid) or serve here until unmounted."""
+    from photofs.jobs.mounting import check_fuse_available, check_mountpoint, mount_in_background
+    mountpoint = mountpoint.expanduser().absolute()
+    if not foreground:
+        pid = mount_in_background(lib.path, mountpoint, lib.log_path)
+        if announce:
+            print(f"mounted {lib.path} at {mountpoint} (pid {pid}); unmount with: photofs umount {mountpoint}")
+        return pid
+    check_mountpoint(mountpoint)
+    check_fuse_available()
+    from photofs.adapters.fuse import serve
+    from photofs.vfs import PhotoVFS
+    logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    lib.close()
+    serve(PhotoVFS(lib.path), str(mountpoint))
+    return None
+
+
+def cmd_umount(args, library: Path) -> int:
+    from photofs.jobs.mounting import unmount
+    unmount(args.mountpoint.expanduser().absolute())
+    return 0
+
+
+def cmd_status(args, library: Path) -> int:
+    lib = LibraryFolder(library)
+    cat = lib.catalog
+    states = cat.state_counts()
+    weeks = cat.week_states()
+    done = sum(1 for w, counts in weeks.items() if 0 <= w < LIFE_WEEKS and _week_done(counts))
+    data = {
+        "library": str(lib.path),
+        "items": sum(states.values()),
+        "states": {str(s): states.get(str(s), 0) for s in ItemState},
+        "weeks": {"goal": LIFE_WEEKS, "with_photos": sum(1 for w in weeks if 0 <= w < LIFE_WEEKS),
+                  "done": done, "current": lib.calendar.current_week()},
+    }
+    lines = [f"library {lib.path}: {data['items']} items"]
+    lines += [f"  {state:<12} {n}" for state, n in data["states"].items()]
+    w = data["weeks"]
+    lines.append(f"weeks done: {w['done']} / {w['goal']} ({w['with_photos']} with photos; this is week {w['current']})")
+    emit(args, data, "\n".join(lines))
+    return 0
+
+
+def _week_done(counts: dict[str, int]) -> bool:
+    """A week is done when every photo still present has its thumbnail (later: archived)."""
+    present = {s: n for s, n in counts.items() if s != ItemState.MISSING}
+    return bool(present) and set(present) == {str(ItemState.THUMBNAILED)}
+
+
+def cmd_items(args, library: Path) -> int:
+    lib = LibraryFolder(library)
+    states = [ItemState(args.state)] if args.state else None
+    items = lib.catalog.items(week=args.week, states=states)
+    tz = lib.calendar.tz
+    if args.json:
+        emit(args, [_item_json(i, tz) for i in items], "")
+        return 0
+    for i in items:
+        when = _local_iso(i.taken_at, tz) or "undated"
+        week = "-" if i.week is None else str(i.week)
+        detail = f"  ({i.error})" if i.error else ""
+        print(f"{i.id:>6} {i.state:<11} {week:>5} {when:<25} {i.phash or '-':<16} {printable(i.original_name)}{detail}")
+    return 0
+
+
+def _local_iso(ts: float | None, tz) -> str | None:
+    return None if ts is None else dt.datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
+
+
+def _item_json(i: Item, tz) -> dict:
+    return {
+        "id": i.id, "state": str(i.state), "error": i.error, "warnings": i.warnings,
+        "source": i.source, "source_id": i.source_id, "original_name": i.original_name,
+        "phash": i.phash, "name": f"{i.phash}.jpg" if i.phash else None,
+        "taken_at": _local_iso(i.taken_at, tz), "taken_ts": i.taken_at, "time_source": str(i.time_source),
+        "week": i.week, "size": i.size, "sha256": i.sha256, "mime": i.mime,
+        "width": i.width, "height": i.height, "make": i.make, "model": i.model,
+        "gps": None if i.gps_lat is None else {"lat": i.gps_lat, "lon": i.gps_lon, "alt": i.gps_alt},
+        "thumb_size": i.thumb_size,
+    }
+
+
+def cmd_demo(args, library: Path) -> int:
+    """A sample library of generated photos, indexed, thumbnailed and mounted."""
+    from photofs.jobs.demo import prepare_demo
+    explicit = args.library or os.environ.get("PHOTOFS_LIBRARY")
+    lib, result = prepare_demo(Path(explicit) if explicit else None)
+    mountpoint = args.mountpoint.expanduser().absolute()
+    mountpoint.mkdir(parents=True, exist_ok=True)
+    text = result.pop("text")
+    result["mountpoint"] = str(mountpoint)
+    if args.foreground:
+        emit(args, result, text + f"\nserving at {mountpoint} until unmounted (photofs umount {mountpoint})")
+        _mount(lib, mountpoint, True)
+        return 0
+    result["pid"] = _mount(lib, mountpoint, False, announce=False)
+    emit(args, result, text + f"\nmounted at {mountpoint} (pid {result['pid']})\n"
+         f"  browse:  ls -lR {mountpoint}/by-week\n  unmount: photofs umount {mountpoint}")
+    return 0

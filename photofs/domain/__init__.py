@@ -1,0 +1,1 @@
+"""Plain values: life weeks, items, states, names. No I/O here."""

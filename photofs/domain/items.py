@@ -1,0 +1,52 @@
+"""What the catalog knows about one photo, as a plain value."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class ItemState(StrEnum):
+    INDEXED = "indexed"          # found in a source, metadata read, no thumbnail yet
+    THUMBNAILED = "thumbnailed"  # thumbnail and perceptual hash made; visible in the mount
+    MISSING = "missing"          # the source no longer has it (kept, never dropped)
+    ERROR = "error"              # could not be read; `error` says why
+
+
+class TimeSource(StrEnum):
+    EXIF = "exif"        # DateTimeOriginal (+ OffsetTimeOriginal when present)
+    MTIME = "mtime"      # file modification time, when EXIF has no date
+    NONE = "none"        # nothing usable: shown under /by-week/undated/
+
+
+@dataclass
+class Item:
+    """One original photo. Times are UTC epoch seconds."""
+
+    source: str                       # "folder" for now; later takeout, library, picker
+    source_id: str                    # unique within the source (a folder item's absolute path)
+    original_name: str
+    id: int | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+    sha256: str | None = None
+    mime: str | None = None
+    width: int | None = None
+    height: int | None = None
+    make: str | None = None
+    model: str | None = None
+    gps_lat: float | None = None
+    gps_lon: float | None = None
+    gps_alt: float | None = None
+    taken_at: float | None = None
+    tz_offset_min: int | None = None  # the camera's UTC offset, when the file says
+    time_source: TimeSource = TimeSource.NONE
+    week: int | None = None
+    state: ItemState = ItemState.INDEXED
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+    phash: str | None = None          # 16 lower-case hex digits
+    thumb_size: int | None = None
+    albums: list[str] = field(default_factory=list)
+    nas_path: str | None = None
+    url: str | None = None

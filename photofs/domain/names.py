@@ -1,0 +1,39 @@
+"""File names in the mount: a thumbnail is `<phash>.jpg`; twins get `~2`, `~3`..."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+THUMB_SUFFIX = ".jpg"
+
+
+def phash_names(hashes: Iterable[str]) -> list[str]:
+    """Names for the entries of one folder, in the given order.
+
+    The first item with a hash gets `<hash>.jpg`, later ones `<hash>~2.jpg` and
+    so on, so two different photos with one hash are both visible.
+    """
+    seen: dict[str, int] = {}
+    names = []
+    for h in hashes:
+        n = seen.get(h, 0) + 1
+        seen[h] = n
+        names.append(f"{h}{THUMB_SUFFIX}" if n == 1 else f"{h}~{n}{THUMB_SUFFIX}")
+    return names
+
+
+def hash_of_name(name: str) -> str | None:
+    """The phash a thumbnail name stands for (`abc~2.jpg` -> `abc`), or None."""
+    if not name.endswith(THUMB_SUFFIX):
+        return None
+    stem = name[: -len(THUMB_SUFFIX)].split("~", 1)[0]
+    if len(stem) != 16 or any(c not in "0123456789abcdef" for c in stem):
+        return None
+    return stem
+
+
+def printable(text: str) -> str:
+    """A name safe to print on one line: control characters shown escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -1,0 +1,1 @@
+"""Decoding, metadata, thumbnails, perceptual hashes and the EXIF record."""

@@ -1,0 +1,102 @@
+"""The metadata record a thumbnail carries in its EXIF.
+
+A folder of thumbnails is a backup of the catalog: ImageDescription holds the
+original file name, DateTimeOriginal/Make/Model/GPS are the usual fields, and
+UserComment holds a JSON record with everything needed to find and rebuild the item.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import struct
+from fractions import Fraction
+
+import piexif
+import piexif.helper
+
+from photofs.domain.items import Item, TimeSource
+
+RECORD_VERSION = 1
+# The fields of Item that describe the original (not the catalog's working state).
+RECORD_FIELDS = (
+    "source", "source_id", "original_name", "size", "mtime_ns", "sha256", "mime", "width", "height",
+    "make", "model", "gps_lat", "gps_lon", "gps_alt", "taken_at", "tz_offset_min", "time_source",
+    "albums", "nas_path", "url", "phash",
+)
+
+
+def record_of(item: Item) -> dict:
+    record = {"photofs": RECORD_VERSION}
+    for name in RECORD_FIELDS:
+        value = getattr(item, name)
+        record[name] = str(value) if isinstance(value, TimeSource) else value
+    return record
+
+
+def item_from_record(record: dict) -> Item:
+    if not isinstance(record, dict) or record.get("photofs") != RECORD_VERSION:
+        raise ValueError("not a photofs metadata record")
+    data = {k: record.get(k) for k in RECORD_FIELDS if k in record}
+    data["time_source"] = TimeSource(data.get("time_source") or "none")
+    data["albums"] = list(data.get("albums") or [])
+    return Item(**data)
+
+
+def exif_bytes(item: Item, local_time: dt.datetime | None) -> bytes:
+    """EXIF for a thumbnail of `item`; `local_time` is its capture time as shown to the user."""
+    zeroth = {
+        piexif.ImageIFD.ImageDescription: item.original_name.encode("utf-8"),
+        piexif.ImageIFD.Software: b"photofs",
+        piexif.ImageIFD.Orientation: 1,  # the thumbnail is already upright
+    }
+    if item.make:
+        zeroth[piexif.ImageIFD.Make] = item.make.encode("utf-8")
+    if item.model:
+        zeroth[piexif.ImageIFD.Model] = item.model.encode("utf-8")
+    comment = json.dumps(record_of(item), sort_keys=True, ensure_ascii=True, separators=(",", ":"))
+    exif = {piexif.ExifIFD.UserComment: piexif.helper.UserComment.dump(comment, encoding="ascii")}
+    if local_time is not None:
+        exif[piexif.ExifIFD.DateTimeOriginal] = local_time.strftime("%Y:%m:%d %H:%M:%S").encode()
+        offset = local_time.utcoffset()
+        if offset is not None:
+            minutes = int(offset.total_seconds() // 60)
+            sign = "-" if minutes < 0 else "+"
+            exif[piexif.ExifIFD.OffsetTimeOriginal] = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}".encode()
+    gps = {}
+    if item.gps_lat is not None and item.gps_lon is not None:
+        gps[piexif.GPSIFD.GPSLatitudeRef] = b"S" if item.gps_lat < 0 else b"N"
+        gps[piexif.GPSIFD.GPSLatitude] = _dms(abs(item.gps_lat))
+        gps[piexif.GPSIFD.GPSLongitudeRef] = b"W" if item.gps_lon < 0 else b"E"
+        gps[piexif.GPSIFD.GPSLongitude] = _dms(abs(item.gps_lon))
+        if item.gps_alt is not None:
+            gps[piexif.GPSIFD.GPSAltitudeRef] = 1 if item.gps_alt < 0 else 0
+            alt = Fraction(abs(item.gps_alt)).limit_denominator(100)
+            gps[piexif.GPSIFD.GPSAltitude] = (alt.numerator, alt.denominator)
+    return piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps, "1st": {}, "thumbnail": None})
+
+
+def read_record(jpeg: bytes) -> dict:
+    """The JSON record of a photofs thumbnail; ValueError if it has none."""
+    try:
+        exif = piexif.load(jpeg)
+        raw = exif["Exif"][piexif.ExifIFD.UserComment]
+        return json.loads(piexif.helper.UserComment.load(raw))
+    except (KeyError, ValueError, piexif.InvalidImageDataError, struct.error) as e:
+        raise ValueError(f"no photofs record in EXIF ({e})") from None
+
+
+def insert_exif(exif: bytes, jpeg: bytes) -> bytes:
+    out = io.BytesIO()
+    piexif.insert(exif, jpeg, out)
+    return out.getvalue()
+
+
+def _dms(value: float) -> tuple:
+    degrees = int(value)
+    minutes_f = (value - degrees) * 60
+    minutes = int(minutes_f)
+    seconds = round((minutes_f - minutes) * 60 * 10000)
+    return ((degrees, 1), (minutes, 1), (seconds, 10000))
+

@@ -1,0 +1,63 @@
+"""Thumbnails in cache/ (diskcache, bounded): made once, served many times.
+
+Everything here can be regenerated from the originals, so eviction loses nothing.
+Encoding is deterministic, so a regenerated thumbnail has the same bytes and size.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import diskcache
+
+from photofs.domain.items import Item
+from photofs.imaging.exif_record import exif_bytes, insert_exif
+from photofs.imaging.thumbnail import make_thumbnail
+from photofs.sources import read_original
+
+
+class ThumbStore:
+    def __init__(self, folder: Path, size_limit_mb: int, long_side: int, max_pixels: int, tz: ZoneInfo):
+        self.cache = diskcache.Cache(str(folder), size_limit=size_limit_mb * 1024 * 1024,
+                                     eviction_policy="least-recently-used")
+        self.long_side = long_side
+        self.max_pixels = max_pixels
+        self.tz = tz
+
+    def close(self) -> None:
+        self.cache.close()
+
+    def key(self, item: Item) -> str:
+        # The content hash keys it: a changed original never serves a stale thumbnail.
+        return f"thumb/{item.id}/{item.sha256}/{self.long_side}"
+
+    def get(self, item: Item) -> bytes | None:
+        return self.cache.get(self.key(item))
+
+    def has(self, item: Item) -> bool:
+        return self.key(item) in self.cache
+
+    def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, str]:
+        """Build the thumbnail (with its EXIF record), store it, return (bytes, phash)."""
+        data = original if original is not None else read_original(item)
+        thumb = make_thumbnail(data, self.long_side, self.max_pixels)
+        final = insert_exif(exif_bytes(replace(item, phash=thumb.phash), self.local_time(item)), thumb.pixels_jpeg)
+        self.cache.set(self.key(item), final)
+        return final, thumb.phash
+
+    def get_or_make(self, item: Item) -> bytes:
+        data = self.get(item)
+        if data is None:
+            data, _ = self.make(item)
+        return data
+
+    def local_time(self, item: Item) -> dt.datetime | None:
+        """Capture time as the camera showed it, or in the library's zone."""
+        if item.taken_at is None:
+            return None
+        if item.tz_offset_min is not None:
+            return dt.datetime.fromtimestamp(item.taken_at, dt.timezone(dt.timedelta(minutes=item.tz_offset_min)))
+        return dt.datetime.fromtimestamp(item.taken_at, self.tz)

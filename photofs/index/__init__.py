@@ -1,0 +1,1 @@
+"""Compact in-memory structures built from the catalog, rebuilt when it changes."""

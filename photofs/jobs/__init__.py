@@ -1,0 +1,1 @@
+"""Jobs: long-running work over a library, each resumable and safe to re-run."""

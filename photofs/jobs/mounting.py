@@ -1,0 +1,77 @@
+"""`photofs mount` / `umount`: start the FUSE server as a background process and
+wait until the mount answers, or report why it did not."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from photofs.errors import PhotofsError
+
+
+def check_mountpoint(mountpoint: Path) -> None:
+    if not mountpoint.exists():
+        raise PhotofsError(f"{mountpoint}: mountpoint does not exist (create it with mkdir)")
+    if not mountpoint.is_dir():
+        raise PhotofsError(f"{mountpoint}: mountpoint is not a folder")
+    if os.path.ismount(mountpoint):
+        raise PhotofsError(f"{mountpoint}: something is already mounted there (photofs umount {mountpoint})")
+    if any(mountpoint.iterdir()):
+        raise PhotofsError(f"{mountpoint}: mountpoint is not empty")
+
+
+def check_fuse_available() -> None:
+    if sys.platform.startswith("linux") and not os.path.exists("/dev/fuse"):
+        raise PhotofsError("/dev/fuse is missing: load the fuse kernel module (modprobe fuse) or use `photofs serve --webdav`")
+    try:
+        import photofs.adapters.fuse  # noqa: F401  (loads libfuse)
+    except ImportError as e:
+        hint = {"darwin": "install macFUSE (https://osxfuse.github.io) or FUSE-T (https://www.fuse-t.org)",
+                "win32": "install WinFsp (https://winfsp.dev)"}.get(sys.platform, "install fuse3 and libfuse3-3 (apt-get install fuse3 libfuse3-3)")
+        raise PhotofsError(f"no FUSE library found: {hint}") from None
+
+
+def mount_in_background(library: Path, mountpoint: Path, log_path: Path, timeout: float = 30.0) -> int:
+    """Start `photofs mount --foreground` detached; return its pid once the mount answers."""
+    check_mountpoint(mountpoint)
+    check_fuse_available()
+    cmd = [sys.executable, "-m", "photofs", "--library", str(library), "mount", str(mountpoint), "--foreground"]
+    with open(log_path, "ab") as log:
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if os.path.ismount(mountpoint):
+            return proc.pid
+        if proc.poll() is not None:
+            raise PhotofsError(f"mount failed: {_last_line(log_path)}")
+        time.sleep(0.05)
+    proc.terminate()
+    raise PhotofsError(f"mount did not come up within {timeout:.0f}s; see {log_path}")
+
+
+def unmount(mountpoint: Path) -> None:
+    if not os.path.ismount(mountpoint):
+        raise PhotofsError(f"{mountpoint}: nothing is mounted there")
+    for tool in ("fusermount3", "fusermount", "umount"):
+        exe = shutil.which(tool)
+        if exe is None:
+            continue
+        args = [exe, str(mountpoint)] if tool == "umount" else [exe, "-u", str(mountpoint)]
+        result = subprocess.run(args, capture_output=True, text=True)
+        if result.returncode == 0:
+            return
+        last = (result.stderr or result.stdout).strip().splitlines()
+        raise PhotofsError(f"cannot unmount {mountpoint}: {last[-1] if last else 'unknown error'} (close files open in it and try again)")
+    raise PhotofsError("no unmount tool found (fusermount3, fusermount or umount)")
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [l for l in path.read_text(errors="replace").splitlines() if l.strip()]
+    except OSError:
+        return "unknown error"
+    return lines[-1] if lines else "unknown error"

@@ -1,0 +1,42 @@
+"""`photofs thumbs`: make (or refresh) thumbnails and perceptual hashes.
+
+Resumable: an item is done once its thumbnail is in the cache and its hash in
+the catalog; a re-run only does what is missing.
+"""
+
+from __future__ import annotations
+
+from tqdm import tqdm
+
+from photofs.domain.items import ItemState
+from photofs.imaging.decode import BadImage
+from photofs.jobs.summary import JobSummary
+from photofs.library_folder import LibraryFolder
+
+
+def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None) -> JobSummary:
+    """Thumbnails for the items of `weeks` (inclusive), or of every item when None."""
+    cat, store = lib.catalog, lib.thumbs
+    summary = JobSummary("thumbs")
+    todo = []
+    for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
+        if item.state == ItemState.THUMBNAILED and store.has(item):
+            summary.counts["already done"] += 1
+        else:
+            todo.append(item)
+    for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
+        try:
+            data, phash = store.make(item)
+        except BadImage as e:
+            cat.set_error(item.id, str(e))
+            summary.counts["errors"] += 1
+            summary.problem(item.source_id, str(e))
+            continue
+        except OSError as e:
+            # The original is not reachable right now (NAS offline?): leave it for the next run.
+            summary.counts["not reachable"] += 1
+            summary.problem(item.source_id, f"cannot read original: {e.strerror or e}; will retry next run")
+            continue
+        cat.set_thumbnail(item.id, phash, len(data))
+        summary.counts["made"] += 1
+    return summary

@@ -1,0 +1,60 @@
+"""One user's library folder: settings, catalog, thumbnail cache, credentials."""
+
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+
+from photofs.catalog import Catalog
+from photofs.catalog.store import CATALOG_FILE
+from photofs.errors import PhotofsError
+from photofs.imaging.thumbstore import ThumbStore
+from photofs.settings import SETTINGS_FILE, Settings
+
+
+class LibraryFolder:
+    def __init__(self, path: Path | str):
+        self.path = Path(path).expanduser().absolute()
+        if not (self.path / SETTINGS_FILE).is_file():
+            raise PhotofsError(f"{self.path} is not a photofs library (no {SETTINGS_FILE}); run `photofs init {self.path} --birth YYYY-MM-DD` first")
+        self.settings = Settings.load(self.path)
+        self.calendar = self.settings.calendar()
+
+    @classmethod
+    def create(cls, path: Path | str, settings: Settings) -> "LibraryFolder":
+        path = Path(path).expanduser().absolute()
+        if (path / SETTINGS_FILE).exists():
+            raise PhotofsError(f"{path} is already a photofs library; its settings are in {path / SETTINGS_FILE}")
+        if path.exists() and not path.is_dir():
+            raise PhotofsError(f"{path} exists and is not a folder")
+        settings.validate()
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            (path / "cache").mkdir(exist_ok=True)
+            (path / "credentials").mkdir(mode=0o700, exist_ok=True)
+            os.chmod(path / "credentials", 0o700)
+            settings.save(path)
+        except OSError as e:
+            raise PhotofsError(f"cannot create library at {path}: {e.strerror or e}") from None
+        lib = cls(path)
+        lib.catalog  # creates catalog.sqlite with the current schema
+        return lib
+
+    @cached_property
+    def catalog(self) -> Catalog:
+        return Catalog(self.path / CATALOG_FILE)
+
+    @cached_property
+    def thumbs(self) -> ThumbStore:
+        s = self.settings
+        return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz)
+
+    @property
+    def log_path(self) -> Path:
+        return self.path / "photofs.log"
+
+    def close(self) -> None:
+        for name in ("catalog", "thumbs"):
+            if name in self.__dict__:
+                self.__dict__.pop(name).close()

@@ -1,0 +1,1 @@
+"""Views: each turns the catalog's snapshot into a folder tree."""

@@ -33,7 +33,9 @@ def hash_of_name(name: str) -> str | None:
 
 
 def printable(text: str) -> str:
-    """A name safe to print on one line: control characters shown escaped."""
+    """A name safe to print on one line and store as UTF-8: control characters and
+    undecodable bytes (surrogate-escaped by the OS layer) are shown escaped."""
     if text.isprintable():
         return text
+    text = text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)

@@ -60,11 +60,11 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
         cat.upsert(item)
         if item.state == ItemState.ERROR:
             summary.counts["errors"] += 1
-            summary.problem(found.path, item.error)
+            summary.problem(source_id, item.error)
         else:
             summary.counts["re-indexed" if old else "new"] += 1
         for warning in item.warnings:
-            summary.problem(found.path, warning)
+            summary.problem(source_id, warning)
     bar.close()
 
     # Vanished files: only those under folders we could read (an unreadable
@@ -84,7 +84,7 @@ def _source_id(path: str) -> str:
         path.encode("utf-8")
         return path
     except UnicodeEncodeError:
-        return os.fsencode(path).decode("utf-8", "backslashreplace")
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def index_file(lib: LibraryFolder, found: FileFound, source_id: str) -> Item:

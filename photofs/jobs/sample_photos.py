@@ -37,8 +37,8 @@ def scene(seed: int, size: tuple[int, int] = (1600, 1200)) -> Image.Image:
         pts = [(int(x), int(y)) for x, y in zip(np.linspace(0, w, 9), ys)] + [(w, h), (0, h)]
         d.polygon(pts, fill=tuple(int(v) for v in rng.integers(0, 200, 3)))
     for _ in range(int(rng.integers(2, 6))):  # things in the landscape
-        x0, y0 = int(rng.integers(0, w - 60)), int(rng.integers(h // 3, h - 60))
-        x1, y1 = x0 + int(rng.integers(30, w // 4)), y0 + int(rng.integers(30, h // 4))
+        x0, y0 = int(rng.integers(0, w * 9 // 10)), int(rng.integers(h // 3, h * 9 // 10))
+        x1, y1 = x0 + int(rng.integers(w // 50 + 1, w // 4 + 2)), y0 + int(rng.integers(h // 50 + 1, h // 4 + 2))
         d.rectangle((x0, y0, x1, y1), fill=tuple(int(v) for v in rng.integers(0, 255, 3)))
     noise = rng.normal(0, 6, (h, w, 3))
     return Image.fromarray(np.clip(np.asarray(img, np.float32) + noise, 0, 255).astype(np.uint8), "RGB")

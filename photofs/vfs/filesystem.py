@@ -66,7 +66,7 @@ class PhotoVFS:
         self.refresh_seconds = refresh_seconds
         self._lock = threading.Lock()
         self._state: _State | None = None
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")
         self._handles: dict[int, bytes] = {}
         self._next_fh = 1
 
@@ -88,7 +88,7 @@ class PhotoVFS:
 
     def refresh(self) -> None:
         """Look at the catalog now, not after the refresh interval."""
-        self._checked_at = 0.0
+        self._checked_at = float("-inf")
         self._current()
 
     # -- paths ---------------------------------------------------------------

@@ -1,0 +1,80 @@
+"""Shared fixtures: generated originals, fresh libraries, and the CLI in-process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from photofs.cli import main
+from photofs.jobs.sample_photos import make_samples
+from photofs.library_folder import LibraryFolder
+from photofs.settings import Settings
+
+BIRTH = "1990-05-17"
+ZONE = "Europe/Berlin"
+
+
+@pytest.fixture(scope="session")
+def sample_originals(tmp_path_factory) -> Path:
+    """The demo's sample photos, made once per run (3 weeks, to stay quick)."""
+    folder = tmp_path_factory.mktemp("samples") / "originals"
+    make_samples(folder, weeks=3, per_week=3)
+    return folder
+
+
+@pytest.fixture
+def originals(sample_originals, tmp_path) -> Path:
+    """A private copy the test may change."""
+    dest = tmp_path / "originals"
+    shutil.copytree(sample_originals, dest)
+    return dest
+
+
+@pytest.fixture
+def library(tmp_path) -> LibraryFolder:
+    lib = LibraryFolder.create(tmp_path / "library", Settings(birth_date=BIRTH, time_zone=ZONE))
+    yield lib
+    lib.close()
+
+
+class CLI:
+    """Runs `photofs` in-process; returns (exit code, stdout, stderr)."""
+
+    def __init__(self, capsys, library: Path | None):
+        self.capsys = capsys
+        self.library = library
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        argv = (["--library", str(self.library)] if self.library else []) + [str(a) for a in args]
+        self.capsys.readouterr()
+        code = main(argv)
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def json(self, *args: str):
+        code, out, err = self(*args, "--json")
+        assert code == 0, err
+        return json.loads(out)
+
+
+@pytest.fixture
+def cli(capsys, library) -> CLI:
+    return CLI(capsys, library.path)
+
+
+def assert_one_error_line(code: int, err: str, *fragments: str) -> None:
+    """The contract for bad input: non-zero exit, exactly one line, no traceback."""
+    assert code != 0
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    assert "Traceback" not in err
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def utc(*args) -> float:
+    return dt.datetime(*args, tzinfo=dt.timezone.utc).timestamp()

@@ -1,0 +1,94 @@
+"""Life weeks and names: plain values, checked exhaustively and with hypothesis."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from photofs.domain.names import hash_of_name, phash_names, printable
+from photofs.domain.weeks import LifeCalendar, parse_week_range, timestamp_of_wall_clock
+
+BERLIN = ZoneInfo("Europe/Berlin")
+CAL = LifeCalendar(dt.date(1990, 5, 17), BERLIN)  # a Thursday
+
+
+def test_week0_is_the_iso_week_holding_the_birth_date():
+    assert CAL.week0_monday == dt.date(1990, 5, 14)
+    assert CAL.week_of_date(dt.date(1990, 5, 14)) == 0
+    assert CAL.week_of_date(dt.date(1990, 5, 20)) == 0   # Sunday, same week
+    assert CAL.week_of_date(dt.date(1990, 5, 21)) == 1
+    assert CAL.week_of_date(dt.date(1990, 5, 13)) == -1  # before birth week
+
+
+def test_birth_on_a_monday_starts_week0_that_day():
+    cal = LifeCalendar(dt.date(2001, 1, 1), BERLIN)
+    assert cal.week0_monday == dt.date(2001, 1, 1)
+
+
+def test_folder_name_is_index_and_monday():
+    assert CAL.folder_name(0) == "0000_1990-05-14"
+    assert CAL.folder_name(1508) == "1508_2019-04-08"
+    assert CAL.folder_name(5200) == "5200_2090-01-09"
+    assert CAL.folder_name(12345).startswith("12345_")
+
+
+def test_week_boundary_uses_the_library_zone():
+    # Sunday 2019-04-07 22:30 UTC is already Monday 00:30 in Berlin (summer time).
+    ts = dt.datetime(2019, 4, 7, 22, 30, tzinfo=dt.timezone.utc).timestamp()
+    assert CAL.week_of_timestamp(ts) == 1508
+    utc_cal = LifeCalendar(CAL.birth, ZoneInfo("UTC"))
+    assert utc_cal.week_of_timestamp(ts) == 1507
+
+
+def test_wall_clock_with_and_without_camera_offset():
+    local = dt.datetime(2019, 4, 8, 10, 0)
+    assert timestamp_of_wall_clock(local, 120, BERLIN) == dt.datetime(2019, 4, 8, 8, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert timestamp_of_wall_clock(local, None, BERLIN) == dt.datetime(2019, 4, 8, 8, 0, tzinfo=dt.timezone.utc).timestamp()
+    assert timestamp_of_wall_clock(local, -300, BERLIN) == dt.datetime(2019, 4, 8, 15, 0, tzinfo=dt.timezone.utc).timestamp()
+
+
+@given(st.integers(-3000, 20000), st.integers(0, 6))
+def test_every_day_of_a_week_maps_back_to_it(week, day):
+    assert CAL.week_of_date(CAL.monday_of_week(week) + dt.timedelta(days=day)) == week
+
+
+@given(st.integers(0, 20000))
+def test_folder_names_round_trip(week):
+    assert CAL.parse_folder_name(CAL.folder_name(week)) == week
+
+
+@pytest.mark.parametrize("name", ["undated", "0001_1990-05-14", "1_1990-05-21", "x_1990", "0001-1990-05-21", ""])
+def test_foreign_folder_names_are_not_weeks(name):
+    assert CAL.parse_folder_name(name) is None
+
+
+def test_week_ranges():
+    assert parse_week_range("120-130") == (120, 130)
+    assert parse_week_range("7") == (7, 7)
+    for bad in ["", "a-b", "5-3", "-1", "1-x"]:
+        with pytest.raises(ValueError):
+            parse_week_range(bad)
+
+
+def test_twins_in_one_folder_are_all_visible():
+    a, b = "0123456789abcdef", "fedcba9876543210"
+    assert phash_names([a, b, a, a]) == [f"{a}.jpg", f"{b}.jpg", f"{a}~2.jpg", f"{a}~3.jpg"]
+
+
+@given(st.lists(st.sampled_from(["0" * 16, "1" * 16, "abcdef0123456789"]), max_size=30))
+def test_names_are_unique_and_decode_to_their_hash(hashes):
+    names = phash_names(hashes)
+    assert len(set(names)) == len(names)
+    assert [hash_of_name(n) for n in names] == hashes
+
+
+@pytest.mark.parametrize("name", ["x.jpg", "0123456789ABCDEF.jpg", "0123456789abcdef.png", ".DS_Store", "0123456789abcde.jpg"])
+def test_other_names_are_not_thumbnails(name):
+    assert hash_of_name(name) is None
+
+
+def test_printable_escapes_control_characters():
+    assert printable("a\nb\x1b[31m.jpg") == "a\\nb\\x1b[31m.jpg"
+    assert printable("Ölberg ☀.jpg") == "Ölberg ☀.jpg"

@@ -1,0 +1,110 @@
+"""The mount tree's contract, run against the VFS directly and against a real FUSE
+mount: the same assertions must hold for both."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import imagehash
+import piexif
+import pytest
+from PIL import Image
+
+from backends import EISDIR, ENOENT, ENOTDIR, EROFS, MountBackend, VFSBackend
+from photofs.domain.items import ItemState
+from photofs.jobs.add_folder import add_folder
+from photofs.jobs.thumbs import make_thumbs
+from photofs.library_folder import LibraryFolder
+from photofs.settings import Settings
+
+from conftest import BIRTH, ZONE
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, sample_originals):
+    lib = LibraryFolder.create(tmp_path_factory.mktemp("lib") / "library", Settings(birth_date=BIRTH, time_zone=ZONE))
+    add_folder(lib, sample_originals, progress=False)
+    make_thumbs(lib, progress=False)
+    yield lib
+    lib.close()
+
+
+@pytest.fixture(scope="module", params=["vfs", pytest.param("mount", marks=pytest.mark.mount)])
+def tree(request, built, tmp_path_factory):
+    backend = (VFSBackend(built.path) if request.param == "vfs"
+               else MountBackend(built.path, tmp_path_factory.mktemp("mnt")))
+    yield backend
+    backend.close()
+
+
+def all_files(tree, path="/"):
+    for name in tree.listdir(path):
+        child = path.rstrip("/") + "/" + name
+        if tree.stat(child)[0]:
+            yield from all_files(tree, child)
+        else:
+            yield child
+
+
+def test_root_shows_the_views(tree):
+    assert tree.listdir("/") == ["by-week"]
+    assert tree.stat("/")[0] and tree.stat("/by-week")[0]
+
+
+def test_week_folders_exist_only_for_weeks_with_thumbnails(tree, built):
+    weeks = {i.week for i in built.catalog.items(states=[ItemState.THUMBNAILED]) if i.week >= 0}
+    cal = built.calendar
+    assert tree.listdir("/by-week") == sorted([cal.folder_name(w) for w in weeks] + ["before-birth"])
+    assert tree.listdir("/by-week/before-birth") == ["1975"]
+
+
+def test_files_are_named_by_hash_with_twins_numbered(tree):
+    names = tree.listdir("/by-week/1508_2019-04-08")
+    assert all(re.fullmatch(r"[0-9a-f]{16}(~\d+)?\.jpg", n) for n in names)
+    twins = [n for n in names if "~" in n]
+    assert twins and all(n[:16] + ".jpg" in names for n in twins)
+
+
+def test_every_file_is_a_real_jpeg_named_by_its_own_phash(tree, built):
+    names_by_item = {i.original_name for i in built.catalog.items()}
+    files = list(all_files(tree))
+    assert len(files) == len(built.catalog.items(states=[ItemState.THUMBNAILED]))
+    for path in files:
+        _, size, _ = tree.stat(path)
+        data = tree.read(path)
+        assert len(data) == size  # st_size is exact before the read
+        assert tree.read(path) == data  # and reads are stable
+        img = Image.open(io.BytesIO(data))
+        assert img.format == "JPEG" and max(img.size) == 256
+        assert str(imagehash.phash(img)) == path.rsplit("/", 1)[1][:16]
+        assert piexif.load(data)["0th"][piexif.ImageIFD.ImageDescription].decode() in names_by_item
+
+
+def test_mtime_is_capture_time(tree, built):
+    wanted = {}
+    for item in built.catalog.items(week=1508):
+        wanted.setdefault(item.phash, set()).add(item.taken_at)
+    for name in tree.listdir("/by-week/1508_2019-04-08"):
+        assert tree.stat(f"/by-week/1508_2019-04-08/{name}")[2] in wanted[name[:16]]
+
+
+@pytest.mark.parametrize("path", ["/nope", "/by-week/nope", "/by-week/1508_2019-04-08/0000000000000000.jpg",
+                                  "/by-week/0001_1990-05-21", "/by-week/before-birth/1980"])
+def test_unknown_paths(tree, path):
+    assert tree.errno_of("stat", path) == ENOENT
+
+
+def test_kind_errors(tree):
+    file = "/by-week/1508_2019-04-08/" + tree.listdir("/by-week/1508_2019-04-08")[0]
+    assert tree.errno_of("listdir", file) == ENOTDIR
+    assert tree.errno_of("read_file", "/by-week") == EISDIR
+
+
+def test_changes_are_refused_until_sort_state_exists(tree):
+    file = "/by-week/1508_2019-04-08/" + tree.listdir("/by-week/1508_2019-04-08")[0]
+    assert tree.errno_of("unlink", file) == EROFS
+    assert tree.errno_of("mkdir", "/by-week/new") == EROFS
+    assert tree.errno_of("rename", file, "/by-week/1509_2019-04-15/x.jpg") == EROFS
+    assert tree.errno_of("create", "/by-week/1508_2019-04-08/new.jpg") == EROFS
+    assert tree.errno_of("rmdir", "/by-week/1508_2019-04-08") == EROFS

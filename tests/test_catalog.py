@@ -121,4 +121,4 @@ def test_visible_rows_are_thumbnailed_items_only(cat):
     ids = [i.id for i in cat.items()]
     cat.set_thumbnail(ids[0], "00000000000000ff", 1234)
     cat.mark_missing([ids[1]])
-    assert [tuple(r) for r in cat.visible_rows()] == [(ids[0], "00000000000000ff", 1.5e9, 1500, 1234)]
+    assert [tuple(r) for chunk in cat.visible_rows() for r in chunk] == [(ids[0], "00000000000000ff", 1.5e9, 1500, 1234)]

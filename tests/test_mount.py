@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import time
+
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -26,8 +30,14 @@ def mounted(library, originals, tmp_path):
     result = run_photofs("--library", str(library.path), "mount", str(mnt))
     assert result.returncode == 0, result.stderr
     assert "mounted" in result.stdout and os.path.ismount(mnt)
-    yield mnt
+    yield Mounted(mnt, int(re.search(r"\(pid (\d+)\)", result.stdout).group(1)))
     unmount(mnt)
+
+
+@dataclass
+class Mounted:
+    path: Path
+    pid: int  # the server's pid, as `photofs mount` reported it
 
 
 def sh(*cmd: str) -> str:
@@ -35,9 +45,9 @@ def sh(*cmd: str) -> str:
 
 
 def test_ls_find_stat_cat_cp(mounted, tmp_path, library):
-    listing = sh("ls", "-lR", str(mounted))
+    listing = sh("ls", "-lR", str(mounted.path))
     assert "1508_2019-04-08" in listing and "before-birth" in listing
-    files = sh("find", str(mounted), "-type", "f", "-name", "*.jpg").split()
+    files = sh("find", str(mounted.path), "-type", "f", "-name", "*.jpg").split()
     assert len(files) == len(library.catalog.items())
     one = files[0]
     size = int(sh("stat", "-c", "%s", one))
@@ -65,34 +75,33 @@ def test_the_mount_sees_new_photos_without_remounting(mounted, library, original
     make_thumbs(library, progress=False)
     folder = library.calendar.folder_name(library.calendar.week_of_date(dt.date(2021, 3, 3)))
     for _ in range(50):
-        if folder in os.listdir(mounted / "by-week"):
+        if folder in os.listdir(mounted.path / "by-week"):
             break
         time.sleep(0.1)
-    assert len(os.listdir(mounted / "by-week" / folder)) == 1
+    assert len(os.listdir(mounted.path / "by-week" / folder)) == 1
 
 
 def test_writes_are_refused_cleanly(mounted):
     with pytest.raises(OSError) as e:
-        os.mkdir(mounted / "by-week" / "mine")
+        os.mkdir(mounted.path / "by-week" / "mine")
     assert e.value.errno == 30  # EROFS
-    assert os.path.ismount(mounted)  # and the mount is still there
+    assert os.path.ismount(mounted.path)  # and the mount is still there
 
 
 def test_killed_mount_leaves_no_stale_mountpoint(mounted):
-    pid = int(sh("pgrep", "-f", f"mount {mounted} --foreground").split()[0])
-    os.kill(pid, signal.SIGKILL)
+    os.kill(mounted.pid, signal.SIGKILL)
     for _ in range(50):
-        if not os.path.ismount(mounted):
+        if not os.path.ismount(mounted.path):
             break
         time.sleep(0.1)
-    assert not os.path.ismount(mounted)
-    assert os.listdir(mounted) == []  # usable again, no "Transport endpoint is not connected"
+    assert not os.path.ismount(mounted.path)
+    assert os.listdir(mounted.path) == []  # usable again, no "Transport endpoint is not connected"
 
 
 def test_umount_command(mounted, library):
-    result = run_photofs("--library", str(library.path), "umount", str(mounted))
+    result = run_photofs("--library", str(library.path), "umount", str(mounted.path))
     assert result.returncode == 0, result.stderr
-    assert not os.path.ismount(mounted)
+    assert not os.path.ismount(mounted.path)
 
 
 def test_mount_errors_are_one_line(library, tmp_path):
@@ -113,7 +122,7 @@ def test_mount_errors_are_one_line(library, tmp_path):
 
 
 def test_mounting_twice_is_refused(mounted, library):
-    r = run_photofs("--library", str(library.path), "mount", str(mounted))
+    r = run_photofs("--library", str(library.path), "mount", str(mounted.path))
     assert_one_error_line(r.returncode, r.stderr, "already mounted")
 
 

@@ -77,19 +77,24 @@ class Catalog:
     # -- items ---------------------------------------------------------------
     def upsert(self, item: Item) -> int:
         """Insert or update by (source, source_id); returns the item id."""
-        row = _to_row(item)
-        row["updated_at"] = time.time()
-        row.pop("id")
-        cols = list(row)
+        self.upsert_many([item])
+        return item.id
+
+    def upsert_many(self, items: list[Item]) -> None:
+        """Insert or update a batch in one transaction; sets each item's id."""
+        cols = [c for c in _ITEM_COLUMNS if c != "id"] + ["updated_at"]
         sql = (
             f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (source, source_id) DO UPDATE SET "
             + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("source", "source_id"))
             + " RETURNING id"
         )
+        now = time.time()
         with self.transaction() as db:
-            item.id = db.execute(sql, [row[c] for c in cols]).fetchone()[0]
-        return item.id
+            for item in items:
+                row = _to_row(item)
+                row["updated_at"] = now
+                item.id = db.execute(sql, [row[c] for c in cols]).fetchone()[0]
 
     def get(self, item_id: int) -> Item | None:
         with self._lock:
@@ -157,13 +162,20 @@ class Catalog:
                 out.setdefault(week, {})[state] = n
         return out
 
-    def visible_rows(self) -> list[tuple[int, str, float | None, int | None, int]]:
-        """(id, phash, taken_at, week, thumb_size) of every item the mount shows."""
+    def count_visible(self) -> int:
         with self._lock:
-            return self._db.execute(
+            return self._db.execute("SELECT count(*) FROM items WHERE state=?", (str(ItemState.THUMBNAILED),)).fetchone()[0]
+
+    def visible_rows(self, chunk: int = 65536) -> Iterator[list[tuple[int, str, float | None, int | None, int]]]:
+        """(id, phash, taken_at, week, thumb_size) of every item the mount shows, in chunks
+        so that a large library never sits in memory as Python tuples all at once."""
+        with self._lock:
+            cur = self._db.execute(
                 "SELECT id, phash, taken_at, week, thumb_size FROM items WHERE state=? ORDER BY id",
                 (str(ItemState.THUMBNAILED),),
-            ).fetchall()
+            )
+            while rows := cur.fetchmany(chunk):
+                yield rows
 
     # -- folders -------------------------------------------------------------
     def add_folder(self, path: str) -> None:

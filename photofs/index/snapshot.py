@@ -25,14 +25,21 @@ class Snapshot:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> "Snapshot":
-        rows = catalog.visible_rows()
-        n = len(rows)
-        ids = np.fromiter((r[0] for r in rows), np.int64, n)
-        phash = np.fromiter((int(r[1], 16) for r in rows), np.uint64, n)
-        taken = np.fromiter((np.nan if r[2] is None else r[2] for r in rows), np.float64, n)
-        week = np.fromiter((NO_WEEK if r[3] is None else r[3] for r in rows), np.int64, n)
-        size = np.fromiter((r[4] for r in rows), np.int64, n)
-        return cls(ids, phash, taken, week, size)
+        parts = [_arrays(rows) for rows in catalog.visible_rows()]
+        if not parts:
+            return cls(*(np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64)))
+        return cls(*(np.concatenate(column) for column in zip(*parts)))
 
     def hex(self, row: int) -> str:
         return f"{int(self.phash[row]):016x}"
+
+
+def _arrays(rows: list[tuple]) -> tuple[np.ndarray, ...]:
+    n = len(rows)
+    return (
+        np.fromiter((r[0] for r in rows), np.int64, n),
+        np.fromiter((int(r[1], 16) for r in rows), np.uint64, n),
+        np.fromiter((np.nan if r[2] is None else r[2] for r in rows), np.float64, n),
+        np.fromiter((NO_WEEK if r[3] is None else r[3] for r in rows), np.int64, n),
+        np.fromiter((r[4] for r in rows), np.int64, n),
+    )

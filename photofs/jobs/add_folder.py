@@ -21,6 +21,7 @@ from photofs.library_folder import LibraryFolder
 from photofs.sources.folder import FileFound, OtherFile, Unreadable, sha256_file, walk
 
 SOURCE = "folder"
+BATCH = 200  # catalog writes per transaction: a crash loses at most this much work
 
 
 def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = None) -> JobSummary:
@@ -38,6 +39,7 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
     summary = JobSummary("add-folder")
 
     bar = tqdm(desc="indexing", unit=" files", disable=None if progress is None else not progress)
+    pending: list = []
     for found in walk(root_s):
         bar.update()
         if isinstance(found, Unreadable):
@@ -55,9 +57,10 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
             summary.counts["unchanged"] += 1
             continue
         item = index_file(lib, found, source_id)
-        if old:
-            item.id = old[0]
-        cat.upsert(item)
+        pending.append(item)
+        if len(pending) >= BATCH:
+            cat.upsert_many(pending)
+            pending.clear()
         if item.state == ItemState.ERROR:
             summary.counts["errors"] += 1
             summary.problem(source_id, item.error)
@@ -65,6 +68,7 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
             summary.counts["re-indexed" if old else "new"] += 1
         for warning in item.warnings:
             summary.problem(source_id, warning)
+    cat.upsert_many(pending)
     bar.close()
 
     # Vanished files: only those under folders we could read (an unreadable

@@ -18,6 +18,19 @@ BIRTH = "1990-05-17"
 ZONE = "Europe/Berlin"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_mount_outlives_the_run(tmp_path_factory):
+    """Whatever a failing test left mounted under our temp folder is unmounted at the
+    end, so no FUSE server lingers and pytest can clean its folders."""
+    yield
+    from backends import unmount
+    base = str(tmp_path_factory.getbasetemp())
+    with open("/proc/self/mounts") as f:
+        stale = [line.split()[1] for line in f if line.startswith("photofs ") and line.split()[1].startswith(base)]
+    for mountpoint in stale:
+        unmount(Path(mountpoint.replace("\\040", " ")))
+
+
 @pytest.fixture(scope="session")
 def sample_originals(tmp_path_factory) -> Path:
     """The demo's sample photos, made once per run (3 weeks, to stay quick)."""

@@ -28,10 +28,12 @@ def mounted(library, originals, tmp_path):
     mnt = tmp_path / "mnt"
     mnt.mkdir()
     result = run_photofs("--library", str(library.path), "mount", str(mnt))
-    assert result.returncode == 0, result.stderr
-    assert "mounted" in result.stdout and os.path.ismount(mnt)
-    yield Mounted(mnt, int(re.search(r"\(pid (\d+)\)", result.stdout).group(1)))
-    unmount(mnt)
+    try:
+        assert result.returncode == 0, result.stderr
+        assert "mounted" in result.stdout and os.path.ismount(mnt)
+        yield Mounted(mnt, int(re.search(r"\(pid (\d+)\)", result.stdout).group(1)))
+    finally:
+        unmount(mnt)
 
 
 @dataclass

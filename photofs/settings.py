@@ -22,7 +22,8 @@ class Settings:
     time_zone: str = "UTC"              # IANA name; life weeks are counted in it
     nas_path: str = ""                  # where `archive` puts originals ("" = not set yet)
     thumbnail_size: int = 256           # long side in pixels
-    similarity_threshold: int = 10      # Hamming distance for near-duplicates
+    similarity_threshold: int = 10      # Hamming distance for near-duplicates (0..32)
+    similar_flips: bool = True          # also match mirrored and rotated copies
     cache_size_mb: int = 2048           # bound of cache/ (thumbnails); anything in it can be remade
     folder_limit: int = 2000            # no folder in the mount lists more entries than this
     max_pixels: int = 200_000_000       # larger images are refused as decompression bombs
@@ -34,8 +35,12 @@ class Settings:
         self.calendar()
         for name in ("thumbnail_size", "similarity_threshold", "cache_size_mb", "folder_limit", "max_pixels"):
             value = getattr(self, name)
-            if not isinstance(value, int) or value <= 0:
-                raise PhotofsError(f"{SETTINGS_FILE}: {name} must be a positive whole number, got {value!r}")
+            if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "similarity_threshold" else 1):
+                raise PhotofsError(f"{SETTINGS_FILE}: {name} must be a whole number (at least 1, or 0 for similarity_threshold), got {value!r}")
+        if not isinstance(self.similar_flips, bool):
+            raise PhotofsError(f"{SETTINGS_FILE}: similar_flips must be true or false, got {self.similar_flips!r}")
+        if self.similarity_threshold > 32:
+            raise PhotofsError(f"{SETTINGS_FILE}: similarity_threshold must be at most 32, got {self.similarity_threshold}")
         if not 32 <= self.thumbnail_size <= 2048:
             raise PhotofsError(f"{SETTINGS_FILE}: thumbnail_size must be between 32 and 2048, got {self.thumbnail_size}")
         if self.folder_limit < 10:

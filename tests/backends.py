@@ -103,4 +103,4 @@ def unmount(mountpoint: Path) -> None:
     subprocess.run(["fusermount3", "-uz", str(mountpoint)], capture_output=True)
 
 
-ENOENT, ENOTDIR, EISDIR, EROFS = errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EROFS
+ENOENT, ENOTDIR, EISDIR, EPERM, ENOTEMPTY = errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EPERM, errno.ENOTEMPTY

@@ -30,7 +30,7 @@ def test_demo_mounts_a_browsable_sample_library(tmp_path):
         assert len(set(weeks)) >= 6
         originals = {f for _, _, fs in os.walk(data["originals"]) for f in fs}
         n = 0
-        for folder, _, files in os.walk(mnt):
+        for folder, _, files in os.walk(mnt / "by-week"):
             for f in files:
                 blob = open(os.path.join(folder, f), "rb").read()
                 assert str(imagehash.phash(Image.open(io.BytesIO(blob)))) == f[:16]
@@ -38,6 +38,10 @@ def test_demo_mounts_a_browsable_sample_library(tmp_path):
                 n += 1
         assert n == data["thumbs"]["counts"]["made"]
         assert any("~2.jpg" in f for _, _, fs in os.walk(mnt) for f in fs)  # the exact copy
+        assert sorted(os.listdir(mnt)) == sorted(["by-week", "by-similar", "by-gallery", "by-histogram",
+                                                  "by-resolution", "by-name", "sorted", "to-delete"])
+        groups = os.listdir(mnt / "by-similar")
+        assert any(g.endswith("near+mirrored") and "_4-photos_" in g for g in groups)  # burst + mirror + copy
     finally:
         unmount(mnt)
     # Running it again reuses the library and does no work twice.

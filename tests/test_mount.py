@@ -49,7 +49,7 @@ def sh(*cmd: str) -> str:
 def test_ls_find_stat_cat_cp(mounted, tmp_path, library):
     listing = sh("ls", "-lR", str(mounted.path))
     assert "1508_2019-04-08" in listing and "before-birth" in listing
-    files = sh("find", str(mounted.path), "-type", "f", "-name", "*.jpg").split()
+    files = sh("find", str(mounted.path / "by-week"), "-type", "f", "-name", "*.jpg").split()
     assert len(files) == len(library.catalog.items())
     one = files[0]
     size = int(sh("stat", "-c", "%s", one))
@@ -83,11 +83,11 @@ def test_the_mount_sees_new_photos_without_remounting(mounted, library, original
     assert len(os.listdir(mounted.path / "by-week" / folder)) == 1
 
 
-def test_writes_are_refused_cleanly(mounted):
+def test_unknown_content_is_refused_and_the_mount_stays(mounted):
     with pytest.raises(OSError) as e:
-        os.mkdir(mounted.path / "by-week" / "mine")
-    assert e.value.errno == 30  # EROFS
-    assert os.path.ismount(mounted.path)  # and the mount is still there
+        (mounted.path / "sorted" / "holiday.jpg").write_bytes(b"not one of ours")
+    assert e.value.errno == 1  # EPERM
+    assert os.path.ismount(mounted.path)
 
 
 def test_killed_mount_leaves_no_stale_mountpoint(mounted):
@@ -141,7 +141,7 @@ def test_foreground_mount_serves_until_unmounted(library, originals, tmp_path):
             if os.path.ismount(mnt):
                 break
             time.sleep(0.05)
-        assert os.listdir(mnt) == ["by-week"]
+        assert "by-week" in os.listdir(mnt)
         unmount(mnt)
         assert proc.wait(timeout=20) == 0
     finally:

@@ -19,9 +19,9 @@ def test_round_trip(tmp_path):
     ('birth_date = "1990-13-01"', "birth date must be YYYY-MM-DD"),
     ('birth_date = "1990-05-17"\ntime_zone = "Mars/Olympus"', "unknown time zone"),
     ('birth_date = "1990-05-17"\ncolour = "blue"', "unknown setting 'colour'"),
-    ('birth_date = "1990-05-17"\nthumbnail_size = -5', "thumbnail_size must be a positive"),
+    ('birth_date = "1990-05-17"\nthumbnail_size = -5', "thumbnail_size must be a whole number"),
     ('birth_date = "1990-05-17"\nthumbnail_size = 9000', "between 32 and 2048"),
-    ('birth_date = "1990-05-17"\nfolder_limit = "lots"', "folder_limit must be a positive"),
+    ('birth_date = "1990-05-17"\nfolder_limit = "lots"', "folder_limit must be a whole number"),
     (b"\xff\xfe\x00birth", "not valid TOML"),
 ])
 def test_broken_settings(tmp_path, content, message):

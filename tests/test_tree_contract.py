@@ -11,8 +11,9 @@ import piexif
 import pytest
 from PIL import Image
 
-from backends import EISDIR, ENOENT, ENOTDIR, EROFS, MountBackend, VFSBackend
+from backends import EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, MountBackend, VFSBackend
 from photofs.domain.items import ItemState
+from photofs.domain.sorting import VIEWS
 from photofs.jobs.add_folder import add_folder
 from photofs.jobs.thumbs import make_thumbs
 from photofs.library_folder import LibraryFolder
@@ -48,7 +49,7 @@ def all_files(tree, path="/"):
 
 
 def test_root_shows_the_views(tree):
-    assert tree.listdir("/") == ["by-week"]
+    assert tree.listdir("/") == sorted(VIEWS)
     assert tree.stat("/")[0] and tree.stat("/by-week")[0]
 
 
@@ -69,7 +70,11 @@ def test_files_are_named_by_hash_with_twins_numbered(tree):
 def test_every_file_is_a_real_jpeg_named_by_its_own_phash(tree, built):
     names_by_item = {i.original_name for i in built.catalog.items()}
     files = list(all_files(tree))
-    assert len(files) == len(built.catalog.items(states=[ItemState.THUMBNAILED]))
+    visible = len(built.catalog.items(states=[ItemState.THUMBNAILED]))
+    per_view = {v: sum(1 for f in files if f.startswith(f"/{v}/")) for v in VIEWS}
+    for view in ("by-week", "by-gallery", "by-histogram", "by-resolution", "by-name"):
+        assert per_view[view] == visible, view  # every photo, once
+    assert 0 < per_view["by-similar"] < visible and per_view["sorted"] == per_view["to-delete"] == 0
     for path in files:
         _, size, _ = tree.stat(path)
         data = tree.read(path)
@@ -101,10 +106,12 @@ def test_kind_errors(tree):
     assert tree.errno_of("read_file", "/by-week") == EISDIR
 
 
-def test_changes_are_refused_until_sort_state_exists(tree):
+def test_changes_that_make_no_sense_are_refused_precisely(tree):
     file = "/by-week/1508_2019-04-08/" + tree.listdir("/by-week/1508_2019-04-08")[0]
-    assert tree.errno_of("unlink", file) == EROFS
-    assert tree.errno_of("mkdir", "/by-week/new") == EROFS
-    assert tree.errno_of("rename", file, "/by-week/1509_2019-04-15/x.jpg") == EROFS
-    assert tree.errno_of("create", "/by-week/1508_2019-04-08/new.jpg") == EROFS
-    assert tree.errno_of("rmdir", "/by-week/1508_2019-04-08") == EROFS
+    assert tree.errno_of("mkdir", "/new-view") == EPERM
+    assert tree.errno_of("rename", file, "/by-week/1509_2019-04-15/not-its-hash.jpg") == EPERM
+    assert tree.errno_of("rename", file, "/x.jpg") == EPERM
+    assert tree.errno_of("create", "/by-week/1508_2019-04-08/holiday.jpg") == EPERM
+    assert tree.errno_of("rmdir", "/by-week/1508_2019-04-08") == ENOTEMPTY
+    assert tree.errno_of("rmdir", "/by-week") == EPERM
+    assert tree.errno_of("rename", file, "/nowhere/x.jpg") == ENOENT

@@ -12,6 +12,7 @@ from images import jpeg_bytes
 from photofs.domain.items import Item, ItemState, TimeSource
 from photofs.jobs.add_folder import add_folder
 from photofs.jobs.thumbs import make_thumbs
+from photofs.domain.sorting import VIEWS
 from photofs.settings import Settings
 from photofs.vfs import PhotoVFS, VFSError
 
@@ -37,9 +38,10 @@ def names(vfs, path):
     return [n for n, _ in vfs.listdir(path)]
 
 
-def test_empty_library_has_an_empty_view(vfs):
-    assert names(vfs, "/") == ["by-week"]
-    assert names(vfs, "/by-week") == []
+def test_empty_library_has_empty_views(vfs):
+    assert names(vfs, "/") == list(VIEWS)
+    for view in VIEWS:
+        assert names(vfs, f"/{view}") == []
 
 
 def test_undated_and_before_birth_folders(library, vfs):
@@ -81,6 +83,7 @@ def test_big_weeks_split_by_day_then_into_parts(tmp_path):
     vfs = PhotoVFS(lib.path, refresh_seconds=0)
     week = "/by-week/1508_2019-04-08"
     assert names(vfs, week) == ["2019-04-08", "2019-04-09"]
+    assert names(vfs, "/by-week") == ["1508_2019-04-08"]
     assert len(names(vfs, week + "/2019-04-08")) == 8
     assert names(vfs, week + "/2019-04-09") == ["part-01", "part-02", "part-03"]
     assert [len(names(vfs, f"{week}/2019-04-09/part-0{i}")) for i in (1, 2, 3)] == [10, 10, 5]
@@ -94,6 +97,7 @@ def test_big_weeks_split_by_day_then_into_parts(tmp_path):
             else:
                 yield name
     assert len(list(walk("/by-week"))) == 33
+    assert len(list(walk("/by-name"))) == 33  # every view splits, by parts where it has no rule of its own
 
 
 def test_new_items_appear_when_the_catalog_changes(library):

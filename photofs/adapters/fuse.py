@@ -50,12 +50,23 @@ class FuseAdapter(fusepy.Operations):
         return [".", ".."] + [(name, self._attrs(st), 0) for name, st in entries]
 
     def open(self, path, flags):
-        if flags & (os.O_WRONLY | os.O_RDWR):
-            raise fusepy.FuseOSError(errno.EROFS)
-        return self._call(self.vfs.open, path)
+        write = bool(flags & (os.O_WRONLY | os.O_RDWR))
+        return self._call(self.vfs.open, path, write, bool(flags & os.O_TRUNC))
+
+    def create(self, path, mode, fi=None):
+        return self._call(self.vfs.create, path)
 
     def read(self, path, size, offset, fh):
         return self._call(self.vfs.read, fh, size, offset)
+
+    def write(self, path, data, offset, fh):
+        return self._call(self.vfs.write, fh, data, offset)
+
+    def truncate(self, path, length, fh=None):
+        return self._call(self.vfs.truncate, path, length)
+
+    def flush(self, path, fh):
+        return self._call(self.vfs.flush, fh)
 
     def release(self, path, fh):
         self.vfs.release(fh)
@@ -77,14 +88,27 @@ class FuseAdapter(fusepy.Operations):
     def rmdir(self, path):
         return self._call(self.vfs.rmdir, path)
 
-    def create(self, path, mode, fi=None):
-        return self._call(self.vfs.create, path)
+    def utimens(self, path, times=None):
+        mtime = None if times is None else times[1] / 1e9
+        return self._call(self.vfs.utimens, path, mtime)
 
-    def write(self, path, data, offset, fh):
-        return self._call(self.vfs.write, fh, data, offset)
+    def chmod(self, path, mode):
+        return self._call(self.vfs.chmod, path, mode)
 
-    def truncate(self, path, length, fh=None):
-        return self._call(self.vfs.truncate, path, length)
+    def chown(self, path, uid, gid):
+        return self._call(self.vfs.chmod, path, 0)  # accepted, like chmod: nothing to change
+
+    def setxattr(self, path, name, value, options, position=0):
+        return self._call(self.vfs.setxattr, path, name, value)
+
+    def getxattr(self, path, name, position=0):
+        return self._call(self.vfs.getxattr, path, name)
+
+    def listxattr(self, path):
+        return self._call(self.vfs.listxattr, path)
+
+    def removexattr(self, path, name):
+        return self._call(self.vfs.removexattr, path, name)
 
     def destroy(self, path):
         self.vfs.close()
@@ -92,5 +116,7 @@ class FuseAdapter(fusepy.Operations):
 
 def serve(vfs: PhotoVFS, mountpoint: str, volume_name: str = "photofs") -> None:
     """Serve in the foreground until unmounted. auto_unmount: a killed mount leaves no stale mountpoint."""
-    fusepy.FUSE(FuseAdapter(vfs), mountpoint, foreground=True, fsname=volume_name,
-                auto_unmount=True, default_permissions=True)
+    # Short entry/attr timeouts: a change made by another process (or a job adding
+    # photos) shows in an open listing within a second.
+    fusepy.FUSE(FuseAdapter(vfs), mountpoint, foreground=True, fsname=volume_name, auto_unmount=True,
+                default_permissions=True, entry_timeout=1.0, attr_timeout=1.0, negative_timeout=0.0)

@@ -49,4 +49,35 @@ MIGRATIONS: list[str] = [
     """,
 ]
 
+MIGRATIONS.append(
+    # 2: what the views need beyond the phash, and the sort state.
+    #    dihedral: phashes of the 7 other flips/rotations of the thumbnail (7 x uint64, little-endian);
+    #    histogram: the thumbnail's colour signature (see imaging/colour.py).
+    #    pins: the user's overrides, item -> folder within a view; user_folders: mkdir'ed folders;
+    #    queue: items the user deleted in the mount, waiting for removal from the cloud.
+    """
+    ALTER TABLE items ADD COLUMN dihedral BLOB;
+    ALTER TABLE items ADD COLUMN histogram BLOB;
+    CREATE TABLE pins (
+        view    TEXT NOT NULL,
+        item_id INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        folder  TEXT NOT NULL,
+        PRIMARY KEY (view, item_id, folder)
+    );
+    CREATE INDEX pins_folder ON pins (view, folder);
+    CREATE TABLE user_folders (
+        view TEXT NOT NULL,
+        path TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        PRIMARY KEY (view, path)
+    );
+    CREATE TABLE queue (
+        item_id   INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+        state     TEXT NOT NULL,
+        queued_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX queue_state ON queue (state);
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
+from photofs.catalog.sort_state import SortStateStore
 from photofs.domain.items import Item, ItemState, TimeSource
 from photofs.errors import PhotofsError
 
@@ -21,7 +22,7 @@ _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums"}
 
 
-class Catalog:
+class Catalog(SortStateStore):
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
@@ -138,10 +139,11 @@ class Catalog:
                            [(str(ItemState.MISSING), time.time(), i) for i in ids])
         return len(ids)
 
-    def set_thumbnail(self, item_id: int, phash: str, thumb_size: int) -> None:
+    def set_thumbnail(self, item_id: int, phash: str, thumb_size: int, dihedral: bytes | None = None,
+                      histogram: bytes | None = None) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE items SET phash=?, thumb_size=?, state=?, error=NULL, updated_at=? WHERE id=?",
-                       (phash, thumb_size, str(ItemState.THUMBNAILED), time.time(), item_id))
+            db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, state=?, error=NULL, updated_at=? "
+                       "WHERE id=?", (phash, thumb_size, dihedral, histogram, str(ItemState.THUMBNAILED), time.time(), item_id))
 
     def set_error(self, item_id: int, reason: str) -> None:
         with self.transaction() as db:
@@ -166,12 +168,13 @@ class Catalog:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM items WHERE state=?", (str(ItemState.THUMBNAILED),)).fetchone()[0]
 
-    def visible_rows(self, chunk: int = 65536) -> Iterator[list[tuple[int, str, float | None, int | None, int]]]:
-        """(id, phash, taken_at, week, thumb_size) of every item the mount shows, in chunks
-        so that a large library never sits in memory as Python tuples all at once."""
+    def visible_rows(self, columns=("id", "phash", "taken_at", "week", "thumb_size"),
+                     chunk: int = 65536) -> Iterator[list[tuple]]:
+        """The given columns of every item the mount shows, by id, in chunks so that a
+        large library never sits in memory as Python tuples all at once."""
         with self._lock:
             cur = self._db.execute(
-                "SELECT id, phash, taken_at, week, thumb_size FROM items WHERE state=? ORDER BY id",
+                f"SELECT {', '.join(columns)} FROM items WHERE state=? ORDER BY id",
                 (str(ItemState.THUMBNAILED),),
             )
             while rows := cur.fetchmany(chunk):
@@ -182,6 +185,10 @@ class Catalog:
         with self.transaction() as db:
             db.execute("INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
                        (path, time.time()))
+
+    def folder_roots(self) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT path FROM folders")}
 
     def folder_scanned(self, path: str) -> None:
         with self.transaction() as db:

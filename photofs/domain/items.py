@@ -48,5 +48,7 @@ class Item:
     phash: str | None = None          # 16 lower-case hex digits
     thumb_size: int | None = None
     albums: list[str] = field(default_factory=list)
+    dihedral: bytes | None = None     # phashes of the 7 other flips/rotations of the thumbnail
+    histogram: bytes | None = None    # the thumbnail's colour signature
     nas_path: str | None = None
     url: str | None = None

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 import imagehash
 from PIL import Image
 
+from photofs.imaging import colour
 from photofs.imaging.decode import decode_upright, open_image
+from photofs.imaging.similarity import dihedral_hashes
 
 JPEG_QUALITY = 85
 
@@ -21,6 +23,8 @@ JPEG_QUALITY = 85
 class Thumbnail:
     pixels_jpeg: bytes  # the JPEG without the EXIF record: what the hash is of
     phash: str          # 16 lower-case hex digits
+    dihedral: bytes     # phashes of the 7 other flips/rotations (imaging/similarity.py)
+    histogram: bytes    # colour signature (imaging/colour.py)
 
 
 def phash_hex(img: Image.Image) -> str:
@@ -37,4 +41,5 @@ def make_thumbnail(data: bytes, long_side: int, max_pixels: int) -> Thumbnail:
     upright.save(buf, "JPEG", quality=JPEG_QUALITY, optimize=False, progressive=False, subsampling=2)
     jpeg = buf.getvalue()
     with Image.open(io.BytesIO(jpeg)) as decoded:
-        return Thumbnail(jpeg, phash_hex(decoded))
+        decoded.load()
+        return Thumbnail(jpeg, phash_hex(decoded), dihedral_hashes(decoded), colour.signature(decoded))

@@ -15,7 +15,7 @@ import diskcache
 
 from photofs.domain.items import Item
 from photofs.imaging.exif_record import exif_bytes, insert_exif
-from photofs.imaging.thumbnail import make_thumbnail
+from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.sources import read_original
 
 
@@ -40,13 +40,13 @@ class ThumbStore:
     def has(self, item: Item) -> bool:
         return self.key(item) in self.cache
 
-    def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, str]:
-        """Build the thumbnail (with its EXIF record), store it, return (bytes, phash)."""
+    def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, Thumbnail]:
+        """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed)."""
         data = original if original is not None else read_original(item)
         thumb = make_thumbnail(data, self.long_side, self.max_pixels)
         final = insert_exif(exif_bytes(replace(item, phash=thumb.phash), self.local_time(item)), thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
-        return final, thumb.phash
+        return final, thumb
 
     def get_or_make(self, item: Item) -> bytes:
         data = self.get(item)

@@ -20,13 +20,13 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
     summary = JobSummary("thumbs")
     todo = []
     for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
-        if item.state == ItemState.THUMBNAILED and store.has(item):
+        if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
             summary.counts["already done"] += 1
         else:
             todo.append(item)
     for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
         try:
-            data, phash = store.make(item)
+            data, thumb = store.make(item)
         except BadImage as e:
             cat.set_error(item.id, str(e))
             summary.counts["errors"] += 1
@@ -37,6 +37,6 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             summary.counts["not reachable"] += 1
             summary.problem(item.source_id, f"cannot read original: {e.strerror or e}; will retry next run")
             continue
-        cat.set_thumbnail(item.id, phash, len(data))
+        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
         summary.counts["made"] += 1
     return summary

@@ -1,10 +1,14 @@
 """PhotoVFS: the mount as a model of paths, with no host protocol in it.
 
-State (the snapshot and every view's folder tree) is rebuilt only when the
-catalog changes (SQLite's data_version), checked at most once per
-`refresh_seconds`. Listing and stat use that state only: they never touch the
-network or decode an image. Only opening a thumbnail that is not in the cache
-may wait on a source.
+Reading: the state (vfs/tree.py) is rebuilt only when another process changes
+the catalog (SQLite's data_version), checked at most once per `refresh_seconds`.
+Listing and stat never touch the network or decode an image; only opening a
+thumbnail missing from the cache may wait on a source.
+
+Changing: every action is one SortChange, written to the catalog in one
+transaction and applied to the in-memory overlay (DESIGN.md, "What actions in
+the mount mean"). Desktop litter and photos being copied in live in the scratch
+space (vfs/scratch.py).
 """
 
 from __future__ import annotations
@@ -13,19 +17,23 @@ import errno
 import stat as stat_mode
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
-from photofs.domain.names import phash_names
-from photofs.index.snapshot import Snapshot
+import numpy as np
+
+from photofs.catalog.sort_state import SortChange
+from photofs.domain.names import THUMB_SUFFIX
+from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
-from photofs.views import by_week
-from photofs.views.folders import FolderTree
-from photofs.vfs.errors import VFSError, not_found, read_only
+from photofs.vfs.errors import VFSError, not_found
+from photofs.vfs.scratch import Scratch, ScratchFile
+from photofs.vfs.tree import Dir, File, MountState, key_str
 
 DIR_MODE = stat_mode.S_IFDIR | 0o755
-FILE_MODE = stat_mode.S_IFREG | 0o444
+FILE_MODE = stat_mode.S_IFREG | 0o644  # writable so file managers move and delete without asking; content is checked
+ENODATA = getattr(errno, "ENODATA", getattr(errno, "ENOATTR", 61))
 
 
 @dataclass(frozen=True)
@@ -40,23 +48,20 @@ class Stat:
         return stat_mode.S_ISDIR(self.mode)
 
 
-class _State:
-    """One consistent picture of the catalog: the snapshot and each view's tree."""
+def claimed_hash(name: str) -> str | None:
+    """The phash a file name starts with (`abc...~2.jpg`, `abc... copy.jpg`), or None."""
+    head = name[:16]
+    if len(name) > 16 and name.lower().endswith(THUMB_SUFFIX) and all(c in "0123456789abcdef" for c in head):
+        return head
+    return None
 
-    def __init__(self, lib: LibraryFolder, version: int):
-        self.version = version
-        self.built_at = time.time()
-        self.snap = Snapshot.from_catalog(lib.catalog)
-        limit = lib.settings.folder_limit
-        self.views: dict[str, FolderTree] = {by_week.NAME: by_week.build(self.snap, lib.calendar, limit)}
-        self.names = lru_cache(maxsize=1024)(self._names)
 
-    def _names(self, view: str, path: tuple[str, ...]) -> dict[str, int]:
-        """name -> snapshot row, for the files of one leaf folder."""
-        rows = self.views[view].leaves.get(path)
-        if rows is None:
-            return {}
-        return dict(zip(phash_names(self.snap.hex(r) for r in rows), (int(r) for r in rows)))
+def split_path(path: str) -> tuple[str, ...]:
+    return tuple(p for p in path.split("/") if p)
+
+
+def join(parts) -> str:
+    return "/" + "/".join(parts)
 
 
 class PhotoVFS:
@@ -64,17 +69,19 @@ class PhotoVFS:
         # Our own connection: data_version only moves for commits made by others.
         self.lib = LibraryFolder(library)
         self.refresh_seconds = refresh_seconds
-        self._lock = threading.Lock()
-        self._state: _State | None = None
+        self._lock = threading.RLock()
+        self._state: MountState | None = None
         self._checked_at = float("-inf")
-        self._handles: dict[int, bytes] = {}
+        self._handles: dict[int, object] = {}
         self._next_fh = 1
+        self.scratch = Scratch()
+        self._vanished: deque[str] = deque(maxlen=4096)  # folders our own actions emptied (for rm -r)
 
     def close(self) -> None:
         self.lib.close()
 
     # -- state ---------------------------------------------------------------
-    def _current(self) -> _State:
+    def _current(self) -> MountState:
         now = time.monotonic()
         state = self._state
         if state is not None and now - self._checked_at < self.refresh_seconds:
@@ -82,7 +89,7 @@ class PhotoVFS:
         with self._lock:
             version = self.lib.catalog.data_version()
             if self._state is None or self._state.version != version:
-                self._state = _State(self.lib, version)
+                self._state = MountState(self.lib, version)
             self._checked_at = now
             return self._state
 
@@ -91,82 +98,106 @@ class PhotoVFS:
         self._checked_at = float("-inf")
         self._current()
 
-    # -- paths ---------------------------------------------------------------
-    @staticmethod
-    def _split(path: str) -> tuple[str, ...]:
-        return tuple(p for p in path.split("/") if p)
+    def _node(self, path: str) -> Dir | File | None:
+        return self._current().resolve(split_path(path))
 
-    def _resolve(self, path: str):
-        """('root',) | ('dir', view, subpath) | ('file', row); raises ENOENT."""
-        parts = self._split(path)
-        state = self._current()
-        if not parts:
-            return state, ("root",)
-        view, rest = parts[0], parts[1:]
-        tree = state.views.get(view)
-        if tree is None:
-            raise not_found(path)
-        if tree.is_dir(rest):
-            return state, ("dir", view, rest)
-        if rest:
-            row = state.names(view, rest[:-1]).get(rest[-1])
-            if row is not None:
-                return state, ("file", row)
-        raise not_found(path)
+    def _commit(self, change: SortChange, touched: list[str]) -> None:
+        """Write one action, apply it in memory, and note folders it emptied."""
+        with self._lock:
+            state = self._current()
+            self.lib.catalog.apply_sort_change(change)
+            state.overlay.apply(change)
+            state.changed()
+            for folder in touched:
+                parts = split_path(folder)
+                for depth in range(len(parts), 1, -1):
+                    if state.resolve(parts[:depth]) is None:
+                        self._vanished.append(join(parts[:depth]))
 
     # -- reading -------------------------------------------------------------
     def stat(self, path: str) -> Stat:
-        state, node = self._resolve(path)
-        if node[0] == "file":
-            return self._file_stat(state, node[1])
+        if path in self.scratch.files:
+            f = self.scratch.files[path]
+            return Stat(FILE_MODE, len(f.data), f.mtime)
+        if path in self.scratch.dirs:
+            return Stat(DIR_MODE, 0, self.scratch.dirs[path], nlink=2)
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        state = self._current()
+        if isinstance(node, File):
+            return self._file_stat(state, node.row)
         return Stat(DIR_MODE, 0, state.built_at, nlink=2)
 
     def listdir(self, path: str) -> list[tuple[str, Stat]]:
         """Entries with their attributes (readdir-plus: no stat per file needed)."""
-        state, node = self._resolve(path)
-        if node[0] == "file":
+        if path in self.scratch.dirs:
+            dirs, files = self.scratch.children(path)
+            return ([(d, self.stat(f"{path}/{d}")) for d in dirs] + [(f, self.stat(f"{path}/{f}")) for f in files])
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if isinstance(node, File):
             raise VFSError(errno.ENOTDIR, path)
+        state = self._current()
+        subdirs, files = state.list_dir(node)
         dir_stat = Stat(DIR_MODE, 0, state.built_at, nlink=2)
-        if node[0] == "root":
-            return [(name, dir_stat) for name in state.views]
-        _, view, sub = node
-        entries = [(name, dir_stat) for name in state.views[view].subdirs[sub]]
-        entries += [(name, self._file_stat(state, row)) for name, row in state.names(view, sub).items()]
+        entries = [(name, dir_stat) for name in subdirs]
+        entries += [(name, self._file_stat(state, row)) for name, row in files.items()]
+        base = path.rstrip("/")
+        s_dirs, s_files = self.scratch.children(base or "/")
+        entries += [(d, self.stat(f"{base}/{d}")) for d in s_dirs]
+        entries += [(f, self.stat(f"{base}/{f}")) for f in s_files if f not in files]
         return entries
 
     @staticmethod
-    def _file_stat(state: _State, row: int) -> Stat:
+    def _file_stat(state: MountState, row: int) -> Stat:
         snap = state.snap
         taken = snap.taken[row]
         return Stat(FILE_MODE, int(snap.size[row]), state.built_at if taken != taken else float(taken))
 
-    def open(self, path: str) -> int:
-        """Load the thumbnail's bytes once per open, so every read of it is stable."""
-        state, node = self._resolve(path)
-        if node[0] != "file":
-            raise VFSError(errno.EISDIR, path)
-        item = self.lib.catalog.get(int(state.snap.ids[node[1]]))
-        if item is None:
-            raise not_found(path)
-        try:
-            data = self.lib.thumbs.get_or_make(item)
-        except Exception:  # a source that is gone or broken must not take the mount down
-            raise VFSError(errno.EIO, path) from None
+    def _new_handle(self, handle) -> int:
         with self._lock:
             fh = self._next_fh
             self._next_fh += 1
-            self._handles[fh] = data
+            self._handles[fh] = handle
         return fh
 
-    def read(self, fh: int, size: int, offset: int) -> bytes:
-        data = self._handles.get(fh)
-        if data is None:
-            raise VFSError(errno.EBADF)
-        return data[offset:offset + size]
+    def open(self, path: str, write: bool = False, truncate: bool = False) -> int:
+        """Reading loads a thumbnail's bytes once per open, so every read of it is stable."""
+        if path in self.scratch.files:
+            if truncate:
+                self.scratch.files[path].data.clear()
+            return self._new_handle(path)
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if isinstance(node, Dir):
+            raise VFSError(errno.EISDIR, path)
+        if write:
+            # Overwriting a photo is only a copy of a known thumbnail onto it.
+            data = bytearray() if truncate else bytearray(self._thumbnail(node, path))
+            self.scratch.files[path] = ScratchFile(data, copy_of=claimed_hash(node.name))
+            return self._new_handle(path)
+        return self._new_handle(self._thumbnail(node, path))
 
-    def release(self, fh: int) -> None:
-        with self._lock:
-            self._handles.pop(fh, None)
+    def _thumbnail(self, node: File, path: str) -> bytes:
+        item = self.lib.catalog.get(int(self._current().snap.ids[node.row]))
+        if item is None:
+            raise not_found(path)
+        try:
+            return self.lib.thumbs.get_or_make(item)
+        except Exception:  # a source that is gone or broken must not take the mount down
+            raise VFSError(errno.EIO, path) from None
+
+    def read(self, fh: int, size: int, offset: int) -> bytes:
+        handle = self._handles.get(fh)
+        if handle is None:
+            raise VFSError(errno.EBADF)
+        if isinstance(handle, str):
+            f = self.scratch.files.get(handle)
+            return bytes(f.data[offset:offset + size]) if f else b""
+        return handle[offset:offset + size]
 
     def read_file(self, path: str) -> bytes:
         fh = self.open(path)
@@ -175,28 +206,292 @@ class PhotoVFS:
         finally:
             self.release(fh)
 
-    # -- changing (views that accept changes come with sort state) -----------
-    def rename(self, old: str, new: str) -> None:
-        self._resolve(old)
-        raise read_only(old)
-
-    def unlink(self, path: str) -> None:
-        self._resolve(path)
-        raise read_only(path)
-
-    def mkdir(self, path: str) -> None:
-        raise read_only(path)
-
-    def rmdir(self, path: str) -> None:
-        self._resolve(path)
-        raise read_only(path)
-
+    # -- writing into the scratch space -------------------------------------
     def create(self, path: str) -> int:
-        raise read_only(path)
+        parts = split_path(path)
+        if not parts:
+            raise VFSError(errno.EEXIST, path)
+        parent, name = join(parts[:-1]), parts[-1]
+        if path in self.scratch.files or self._node(path) is not None:
+            return self.open(path, write=True, truncate=True)
+        if is_desktop_name(name) or parent in self.scratch.dirs:
+            self._require_dir(parent)
+            self.scratch.files[path] = ScratchFile()
+            return self._new_handle(path)
+        self._photo_folder(parent)
+        h = claimed_hash(name)
+        if h is None or not len(self._rows_with_hash(h)):
+            raise VFSError(errno.EPERM, path)  # only thumbnails photofs knows can be put here
+        self.scratch.files[path] = ScratchFile(copy_of=h)
+        return self._new_handle(path)
 
     def write(self, fh: int, data: bytes, offset: int) -> int:
-        raise VFSError(errno.EBADF)
+        handle = self._handles.get(fh)
+        if not isinstance(handle, str) or handle not in self.scratch.files:
+            raise VFSError(errno.EBADF)
+        buf = self.scratch.files[handle].data
+        if offset > len(buf):
+            buf.extend(b"\0" * (offset - len(buf)))
+        buf[offset:offset + len(data)] = data
+        self.scratch.files[handle].mtime = time.time()
+        return len(data)
 
     def truncate(self, path: str, length: int) -> None:
-        self._resolve(path)
-        raise read_only(path)
+        if path not in self.scratch.files:
+            node = self._node(path)
+            if node is None:
+                raise not_found(path)
+            if isinstance(node, Dir):
+                raise VFSError(errno.EISDIR, path)
+            self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(node, path)), copy_of=claimed_hash(node.name))
+        data = self.scratch.files[path].data
+        del data[length:]
+        data.extend(b"\0" * (length - len(data)))
+
+    def flush(self, fh: int) -> None:
+        """Closing a photo being copied in: it must be a known thumbnail, byte for byte."""
+        handle = self._handles.get(fh)
+        if isinstance(handle, str) and handle in self.scratch.files and self.scratch.files[handle].copy_of:
+            self._finish_copy(handle)
+
+    def release(self, fh: int) -> None:
+        with self._lock:
+            handle = self._handles.pop(fh, None)
+        if isinstance(handle, str) and handle in self.scratch.files and self.scratch.files[handle].copy_of:
+            try:
+                self._finish_copy(handle)
+            except VFSError:
+                pass  # flush already said so; release has no one to tell
+
+    def _finish_copy(self, path: str) -> None:
+        f = self.scratch.files[path]
+        state = self._current()
+        data = bytes(f.data)
+        match = None
+        for row in self._rows_with_hash(f.copy_of):
+            item = self.lib.catalog.get(int(state.snap.ids[row]))
+            if item is not None and item.thumb_size == len(data) and self.lib.thumbs.get_or_make(item) == data:
+                match = (int(row), item.id)
+                break
+        existing = self._node(path)
+        del self.scratch.files[path]
+        if match is None:
+            raise VFSError(errno.EPERM, path)  # unknown content is never stored
+        if isinstance(existing, File) and existing.row == match[0]:
+            return  # a photo copied onto itself
+        target = self._photo_folder(join(split_path(path)[:-1]))
+        row, item = match
+        change = SortChange()
+        if target.view == TO_DELETE:
+            change.queue_add.add(item)
+        else:
+            key = key_str(state.trees[target.view].key_of(target.logical))
+            folders = state.current_folders(target.view, item, row) | {key}
+            change.pins[(target.view, item)] = self._minimal(state, target.view, row, folders)
+        self._commit(change, [])
+
+    def _rows_with_hash(self, h: str) -> np.ndarray:
+        snap = self._current().snap
+        return np.flatnonzero(snap.phash == np.uint64(int(h, 16)))
+
+    # -- actions ---------------------------------------------------------------
+    def _require_dir(self, path: str) -> Dir | None:
+        if path in self.scratch.dirs:
+            return None
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if not isinstance(node, Dir):
+            raise VFSError(errno.ENOTDIR, path)
+        return node
+
+    def _photo_folder(self, path: str) -> Dir:
+        """The folder a photo may be moved or copied into, or a precise error."""
+        node = self._require_dir(path)
+        if node is None or node.view is None:
+            raise VFSError(errno.EPERM, path)  # the root and desktop folders hold no photos
+        if node.logical == () and node.view not in (SORTED, TO_DELETE):
+            raise VFSError(errno.EPERM, path)  # a view's top level holds its groups, not photos
+        return node
+
+    @staticmethod
+    def _minimal(state: MountState, view: str, row: int, folders: set[str]) -> set[str]:
+        """Pins that equal the default rule are no pins at all."""
+        return set() if folders == state.default_folders(view, row) else folders
+
+    def _in_trash(self, path: str) -> bool:
+        return any(is_trash_folder(p) for p in split_path(path)[:-1])
+
+    def unlink(self, path: str) -> None:
+        if path in self.scratch.files:
+            self.scratch.remove(path)
+            return
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if isinstance(node, Dir):
+            raise VFSError(errno.EISDIR, path)
+        if node.view == TO_DELETE:
+            raise VFSError(errno.EPERM, path)  # already queued: move it out to take it back
+        state = self._current()
+        self._commit(SortChange(queue_add={int(state.snap.ids[node.row])}), [join(split_path(path)[:-1])])
+
+    def mkdir(self, path: str) -> None:
+        parts = split_path(path)
+        if not parts:
+            raise VFSError(errno.EEXIST, path)
+        if path in self.scratch.dirs or self._node(path) is not None:
+            raise VFSError(errno.EEXIST, path)
+        parent, name = join(parts[:-1]), parts[-1]
+        node = self._require_dir(parent)
+        if node is None or is_desktop_name(name):
+            self.scratch.dirs[path] = time.time()
+            return
+        if node.view is None or node.view == TO_DELETE or node.split:
+            raise VFSError(errno.EPERM, path)
+        self._commit(SortChange(folders_add={(node.view, key_str((*node.logical, name)))}), [])
+
+    def rmdir(self, path: str) -> None:
+        if path in self.scratch.dirs:
+            if self.scratch.has_children(path):
+                raise VFSError(errno.ENOTEMPTY, path)
+            self.scratch.remove(path)
+            return
+        node = self._node(path)
+        if node is None:
+            if path in self._vanished:
+                return  # emptied by the user a moment ago (rm -r): already gone
+            raise not_found(path)
+        if isinstance(node, File):
+            raise VFSError(errno.ENOTDIR, path)
+        if node.view is None or node.logical == ():
+            raise VFSError(errno.EPERM, path)
+        if self.listdir(path):
+            raise VFSError(errno.ENOTEMPTY, path)
+        key = key_str(node.logical)
+        if key in self._current().overlay.user_folders[node.view]:
+            self._commit(SortChange(folders_remove={(node.view, key)}), [path])
+
+    def rename(self, old: str, new: str) -> None:
+        if old == new:
+            return
+        if old in self.scratch.files or old in self.scratch.dirs:
+            return self._rename_scratch(old, new)
+        node = self._node(old)
+        if node is None:
+            raise not_found(old)
+        if isinstance(node, File):
+            return self._move_photo(node, old, new)
+        return self._move_folder(node, old, new)
+
+    def _rename_scratch(self, old: str, new: str) -> None:
+        parent, name = join(split_path(new)[:-1]), split_path(new)[-1]
+        self._require_dir(parent)
+        f = self.scratch.files.get(old)
+        if f is not None and f.copy_of and not (is_desktop_name(name) or parent in self.scratch.dirs):
+            # A copy written under a temporary name and renamed into place.
+            self.scratch.files[new] = self.scratch.files.pop(old)
+            return
+        if not (is_desktop_name(name) or parent in self.scratch.dirs):
+            raise VFSError(errno.EPERM, new)
+        self.scratch.remove(new)
+        self.scratch.move(old, new)
+
+    def _move_photo(self, node: File, old: str, new: str) -> None:
+        state = self._current()
+        item, row = int(state.snap.ids[node.row]), node.row
+        parts = split_path(new)
+        if not parts:
+            raise VFSError(errno.EPERM, new)
+        source_dir = join(split_path(old)[:-1])
+        if self._in_trash(new):
+            self._require_dir(join(parts[:-1]))
+            self._commit(SortChange(queue_add={item}), [source_dir])
+            return
+        target = self._photo_folder(join(parts[:-1]))
+        if claimed_hash(parts[-1]) != state.snap.hex(row):
+            raise VFSError(errno.EPERM, new)  # a photo's name is its hash
+        change = SortChange()
+        if target.view == TO_DELETE:
+            if node.view != TO_DELETE:
+                change.queue_add.add(item)
+            self._commit(change, [source_dir])
+            return
+        if node.view == TO_DELETE:
+            change.queue_remove.add(item)
+        tree = state.trees[target.view]
+        new_key = key_str(tree.key_of(target.logical))
+        if node.view == target.view:
+            folders = state.current_folders(target.view, item, row)
+            folders.discard(key_str(tree.key_of(node.logical)))
+            folders.add(new_key)
+        else:
+            folders = {new_key}
+        change.pins[(target.view, item)] = self._minimal(state, target.view, row, folders)
+        self._commit(change, [source_dir])
+
+    def _move_folder(self, node: Dir, old: str, new: str) -> None:
+        state = self._current()
+        if node.view is None or node.logical == () or node.split:
+            raise VFSError(errno.EPERM, old)
+        parts = split_path(new)
+        if self._in_trash(new):
+            self._require_dir(join(parts[:-1]))
+            ids = {int(state.snap.ids[r]) for r in state.rows_below(node.view, node.logical)}
+            key = key_str(node.logical)
+            gone = {(node.view, p) for p in state.overlay.user_folders[node.view] if p == key or p.startswith(key + "/")}
+            if node.view == TO_DELETE:
+                raise VFSError(errno.EPERM, old)
+            self._commit(SortChange(queue_add=ids, folders_remove=gone), [old])
+            return
+        tree = state.trees[node.view]
+        if node.logical in tree.subdirs:
+            raise VFSError(errno.EPERM, old)  # folders made by a view's rule cannot be renamed
+        target = self._require_dir(join(parts[:-1]))
+        if target is None or target.view != node.view or target.split:
+            raise VFSError(errno.EPERM, new)  # user folders stay in their view (never EXDEV)
+        new_logical = (*target.logical, parts[-1])
+        if new_logical[:len(node.logical)] == node.logical:
+            raise VFSError(errno.EINVAL, new)  # into itself
+        existing = self._node(new)
+        if existing is not None:
+            if isinstance(existing, File) or self.listdir(new):
+                raise VFSError(errno.ENOTEMPTY if isinstance(existing, Dir) else errno.ENOTDIR, new)
+        change = SortChange(folder_moves=[(node.view, key_str(node.logical), node.view, key_str(new_logical))])
+        change.folders_add.add((node.view, key_str(new_logical)))
+        self._commit(change, [old])
+
+    # -- attributes ------------------------------------------------------------
+    def _require(self, path: str) -> None:
+        if path not in self.scratch.files and path not in self.scratch.dirs and self._node(path) is None:
+            raise not_found(path)
+
+    def utimens(self, path: str, mtime: float | None) -> None:
+        """Accepted: photos keep their capture time (so `cp -p` and Finder do not fail)."""
+        self._require(path)
+        if path in self.scratch.files and mtime is not None:
+            self.scratch.files[path].mtime = mtime
+
+    def chmod(self, path: str, mode: int) -> None:
+        self._require(path)
+
+    def setxattr(self, path: str, name: str, value: bytes) -> None:
+        self._require(path)
+        self.scratch.xattrs.setdefault(path, {})[name] = bytes(value)
+
+    def getxattr(self, path: str, name: str) -> bytes:
+        self._require(path)
+        try:
+            return self.scratch.xattrs[path][name]
+        except KeyError:
+            raise VFSError(ENODATA, path) from None
+
+    def listxattr(self, path: str) -> list[str]:
+        self._require(path)
+        return list(self.scratch.xattrs.get(path, {}))
+
+    def removexattr(self, path: str, name: str) -> None:
+        self._require(path)
+        if name not in self.scratch.xattrs.get(path, {}):
+            raise VFSError(ENODATA, path)
+        del self.scratch.xattrs[path][name]

@@ -1,7 +1,7 @@
-"""A view's folder tree: intermediate folders and leaf folders of snapshot rows.
+"""A view's default folder tree: logical folders of snapshot rows, from its rule.
 
-A leaf bigger than the folder limit is split into subfolders by the view's own
-rule, so no folder ever lists more than `limit` entries.
+Splitting an oversized folder happens when it is listed (views/listing.py), after
+the user's overrides are applied, so pinned and default photos split together.
 """
 
 from __future__ import annotations
@@ -16,32 +16,39 @@ Splitter = Callable[[np.ndarray], list[tuple[str, np.ndarray]]]
 
 
 class FolderTree:
-    def __init__(self, limit: int):
-        self.limit = limit
+    def __init__(self, splitters: list[Splitter] | None = None):
         self.subdirs: dict[Path, list[str]] = {(): []}
         self.leaves: dict[Path, np.ndarray] = {}
+        self.splitters = splitters or []
+        self._row_index: tuple[np.ndarray, np.ndarray, list[Path]] | None = None
 
-    def add_leaf(self, path: Path, rows: np.ndarray, splitters: list[Splitter] = ()) -> None:
-        """Add a folder of rows, splitting it with each splitter in turn while it is too big."""
-        if len(rows) > self.limit:
-            for i, split in enumerate([*splitters, chunk_split(self.limit)]):
-                parts = split(rows)
-                if len(parts) > 1:
-                    for name, part in parts:
-                        self.add_leaf((*path, name), part, list(splitters[i + 1:]))
-                    return
-        self._add_dir(path)
-        self.leaves[path] = rows
-
-    def _add_dir(self, path: Path) -> None:
+    def add_leaf(self, path: Path, rows: np.ndarray) -> None:
         for depth in range(1, len(path) + 1):
             parent, here = path[: depth - 1], path[:depth]
             if here not in self.subdirs:
                 self.subdirs[here] = []
                 self.subdirs[parent].append(here[-1])
+        self.leaves[path] = rows
 
-    def is_dir(self, path: Path) -> bool:
-        return path in self.subdirs
+    def folders_of(self, row: int) -> list[Path]:
+        """The default folders of one row (most views: one; galleries: one per album)."""
+        if self._row_index is None:
+            paths = list(self.leaves)
+            rows = np.concatenate([self.leaves[p] for p in paths]) if paths else np.empty(0, np.int64)
+            which = np.repeat(np.arange(len(paths)), [len(self.leaves[p]) for p in paths])
+            order = np.argsort(rows, kind="stable")
+            self._row_index = (rows[order], which[order], paths)
+        rows, which, paths = self._row_index
+        lo, hi = np.searchsorted(rows, row, "left"), np.searchsorted(rows, row, "right")
+        return [paths[i] for i in which[lo:hi]]
+
+    def key_of(self, path: Path) -> Path:
+        """The stable identity a pin stores for a folder (its path, in most views)."""
+        return path
+
+    def resolve_key(self, key: Path) -> Path:
+        """Where a pinned folder is now: the inverse of key_of."""
+        return key
 
 
 def chunk_split(limit: int) -> Splitter:
@@ -51,3 +58,33 @@ def chunk_split(limit: int) -> Splitter:
         width = max(2, len(str(n)))
         return [(f"part-{i + 1:0{width}d}", rows[i * limit:(i + 1) * limit]) for i in range(n)]
     return split
+
+
+def split_rows(rows: np.ndarray, limit: int, splitters: list[Splitter]) -> dict[str, object]:
+    """Nested {part name: rows or a further dict}, so no level holds more than `limit`."""
+    for i, split in enumerate([*splitters, chunk_split(limit)]):
+        parts = split(rows)
+        if len(parts) > 1:
+            return {name: (split_rows(part, limit, splitters[i + 1:]) if len(part) > limit else part)
+                    for name, part in parts}
+    return {"": rows}
+
+
+def runs(breaks: np.ndarray, n: int) -> list[tuple[int, int]]:
+    """[start, end) of each run of n sorted elements, given `breaks` (length n - 1),
+    True where a new run starts."""
+    if n == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, breaks])
+    return list(zip(starts.tolist(), np.r_[starts[1:], n].tolist()))
+
+
+def group_leaves(tree: FolderTree, codes: np.ndarray, names: list[str], rows: np.ndarray | None = None,
+                 prefix: Path = ()) -> FolderTree:
+    """One leaf per distinct code: the common shape of the metadata views."""
+    rows = np.arange(len(codes)) if rows is None else rows
+    order = np.argsort(codes[rows], kind="stable")
+    rows, sorted_codes = rows[order], codes[rows][order]
+    for s, e in runs(sorted_codes[1:] != sorted_codes[:-1], len(rows)):
+        tree.add_leaf((*prefix, names[int(sorted_codes[s])]), rows[s:e])
+    return tree

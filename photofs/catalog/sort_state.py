@@ -1,0 +1,79 @@
+"""Sort state and the removal queue in the catalog: one transaction per user action."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from photofs.domain.sorting import QueueState
+
+
+@dataclass
+class SortChange:
+    """Everything one user action changes, written together or not at all."""
+
+    pins: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # (view, item) -> its folders now; empty = default
+    queue_add: set[int] = field(default_factory=set)
+    queue_remove: set[int] = field(default_factory=set)
+    folders_add: set[tuple[str, str]] = field(default_factory=set)        # (view, path)
+    folders_remove: set[tuple[str, str]] = field(default_factory=set)
+    folder_moves: list[tuple[str, str, str, str]] = field(default_factory=list)  # (view, old, new_view, new)
+
+    def __bool__(self) -> bool:
+        return any((self.pins, self.queue_add, self.queue_remove, self.folders_add, self.folders_remove, self.folder_moves))
+
+
+class SortStateStore:
+    """Mixed into Catalog: it owns the connection and the transaction."""
+
+    def load_sort_state(self) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], list[int]]:
+        with self._lock:
+            pins = [tuple(r) for r in self._db.execute("SELECT view, item_id, folder FROM pins")]
+            folders = [tuple(r) for r in self._db.execute("SELECT view, path FROM user_folders")]
+            queued = [r[0] for r in self._db.execute("SELECT item_id FROM queue WHERE state=?", (str(QueueState.QUEUED),))]
+        return pins, folders, queued
+
+    def apply_sort_change(self, change: SortChange) -> None:
+        now = time.time()
+        with self.transaction() as db:
+            for view, old, new_view, new in change.folder_moves:
+                _move_folder(db, view, old, new_view, new, now)
+            for (view, item), folders in change.pins.items():
+                db.execute("DELETE FROM pins WHERE view=? AND item_id=?", (view, item))
+                db.executemany("INSERT INTO pins (view, item_id, folder) VALUES (?, ?, ?)",
+                               [(view, item, f) for f in sorted(folders)])
+            for item in change.queue_add:
+                db.execute("INSERT INTO queue (item_id, state, queued_at, updated_at) VALUES (?, ?, ?, ?) "
+                           "ON CONFLICT (item_id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
+                           (item, str(QueueState.QUEUED), now, now))
+            for item in change.queue_remove:
+                db.execute("UPDATE queue SET state=?, updated_at=? WHERE item_id=? AND state=?",
+                           (str(QueueState.CANCELLED), now, item, str(QueueState.QUEUED)))
+            db.executemany("INSERT OR IGNORE INTO user_folders (view, path, created_at) VALUES (?, ?, ?)",
+                           [(v, p, now) for v, p in sorted(change.folders_add)])
+            db.executemany("DELETE FROM user_folders WHERE view=? AND path=?", sorted(change.folders_remove))
+
+    def reset_sort(self, view: str | None = None) -> int:
+        """Drop the overrides (pins and user folders) of one view, or of all; returns how many."""
+        where, args = ("WHERE view=?", (view,)) if view else ("", ())
+        with self.transaction() as db:
+            n = db.execute(f"DELETE FROM pins {where}", args).rowcount
+            n += db.execute(f"DELETE FROM user_folders {where}", args).rowcount
+        return n
+
+
+def _move_folder(db, view: str, old: str, new_view: str, new: str, now: float) -> None:
+    """Rename a user folder and everything filed below it."""
+    prefix = old + "/"
+    rows = db.execute("SELECT path FROM user_folders WHERE view=? AND (path=? OR substr(path, 1, ?)=?)",
+                      (view, old, len(prefix), prefix)).fetchall()
+    for (path,) in rows:
+        db.execute("DELETE FROM user_folders WHERE view=? AND path=?", (view, path))
+        db.execute("INSERT OR IGNORE INTO user_folders (view, path, created_at) VALUES (?, ?, ?)",
+                   (new_view, new + path[len(old):], now))
+    pins = db.execute("SELECT item_id, folder FROM pins WHERE view=? AND (folder=? OR substr(folder, 1, ?)=?)",
+                      (view, old, len(prefix), prefix)).fetchall()
+    for item, folder in pins:
+        db.execute("DELETE FROM pins WHERE view=? AND item_id=? AND folder=?", (view, item, folder))
+        db.execute("INSERT OR IGNORE INTO pins (view, item_id, folder) VALUES (?, ?, ?)",
+                   (new_view, item, new + folder[len(old):]))

@@ -1,0 +1,41 @@
+"""Rules that put one photo into a group, from its metadata alone."""
+
+from __future__ import annotations
+
+import math
+import os
+import re
+
+# Folders that say nothing about a gallery: camera dumps, year folders (any
+# language: "Photos from 2019", "Fotos von 2019"), plain dates.
+_GENERIC_FOLDER = re.compile(
+    r"^(dcim|camera|camera roll|pictures|photos|images|takeout|google photos|\d{3}[a-z_]{5}|"
+    r"\D{0,24}\b(18|19|20)\d{2}|\d{4}[-_ ]\d{2}([-_ ]\d{2})?)$", re.I)
+
+
+def folder_gallery(source_id: str, roots: set[str] = frozenset()) -> str | None:
+    """The gallery a folder-source photo's own folder stands for, or None when the
+    folder is generic or is itself a folder the user added (loose photos)."""
+    parent = os.path.dirname(source_id)
+    folder = os.path.basename(parent)
+    if not folder or parent in roots or _GENERIC_FOLDER.match(folder):
+        return None
+    return folder
+
+
+_MP_STEPS = [0, 1, 2, 4, 8, 12, 16, 24, 36, 60]
+_ASPECTS = [(1.0, "1x1"), (1.25, "5x4"), (4 / 3, "4x3"), (1.5, "3x2"), (16 / 9, "16x9"), (2.0, "2x1")]
+
+
+def resolution_group(width: int | None, height: int | None) -> str:
+    """`12-16MP 4x3 landscape`: megapixel band, nearest common aspect ratio, orientation."""
+    if not width or not height:
+        return "unknown size"
+    mp = width * height / 1e6
+    lo = max(s for s in _MP_STEPS if s <= mp)
+    hi = next((s for s in _MP_STEPS if s > mp), None)
+    band = f"{lo:02d}-{hi:02d}MP" if hi else f"{lo:02d}MP-and-up"
+    ratio = max(width, height) / min(width, height)
+    aspect = "panorama" if ratio > 2.3 else min(_ASPECTS, key=lambda a: abs(math.log(ratio / a[0])))[1]
+    orientation = "square" if width == height else ("landscape" if width > height else "portrait")
+    return f"{band} {aspect} {orientation}" if aspect != "1x1" else f"{band} 1x1"

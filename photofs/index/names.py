@@ -1,0 +1,61 @@
+"""File-name groupings: what a name says about where a photo came from.
+
+`name_group` (the /by-name/ rule): well-known patterns get a readable label
+(WhatsApp, Screenshots, Google Pixel, Android camera, camera counter); any other
+name is grouped by its shape, digits shown as `#` (`scan_###`, `DSC_####`).
+`name_parts` (for inferred galleries): the prefix before the last number, and
+that number, so camera counters can be followed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+_KNOWN = [
+    (re.compile(r"^(IMG|VID|PTT|AUD)-\d{8}-WA\d+", re.I), "WhatsApp"),
+    (re.compile(r"^(Screenshot|Screen Shot|Bildschirmfoto|Capture d.écran|Schermafbeelding|Captura de pantalla)", re.I),
+     "Screenshots"),
+    (re.compile(r"^PXL_\d{8}_\d+", re.I), "Google Pixel (PXL_date)"),
+    (re.compile(r"^(IMG|VID|MVIMG|PANO|BURST)_\d{8}_\d{6}", re.I), "Android camera (IMG_date_time)"),
+    (re.compile(r"^IMG_\d{4}$", re.I), "Camera counter (IMG_####)"),
+    (re.compile(r"^(DSC|DSCF|DSCN|_DSC|DSC_)\d{4,5}$", re.I), "Camera counter (DSC####)"),
+    (re.compile(r"^(P|_MG_|MG_|_IMG)\d{4,7}$", re.I), "Camera counter (other)"),
+]
+_DIGITS = re.compile(r"\d+")
+_LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
+
+
+def stem(name: str) -> str:
+    base = os.path.splitext(name)[0]
+    return re.sub(r"(\(\d+\)|-edited|~\d+)$", "", base)  # copies and edits belong with their original
+
+
+def name_group(name: str) -> str:
+    s = stem(name)
+    for pattern, label in _KNOWN:
+        if pattern.search(s):
+            return label
+    shape = _DIGITS.sub(_digit_shape, s)
+    if shape == s:
+        return "names without numbers"
+    return shape.replace("/", "_")[:80] or "names without numbers"
+
+
+def _digit_shape(m: re.Match) -> str:
+    """A run of digits as `#`s, or as YYYYMMDD / HHMMSS when it reads as a date or a time."""
+    d = m.group()
+    if len(d) == 8 and d[:2] in ("19", "20") and "01" <= d[4:6] <= "12" and "01" <= d[6:8] <= "31":
+        return "YYYYMMDD"
+    if len(d) == 6 and d[:2] <= "23" and d[2:4] <= "59" and d[4:6] <= "59" and m.start() > 0 and m.string[m.start() - 1] == "_" \
+            and re.search(r"\d{8}_$", m.string[:m.start()]):
+        return "HHMMSS"
+    return "#" * min(len(d), 8)
+
+
+def name_parts(name: str) -> tuple[str, int]:
+    """(prefix, number) of the last number in the name; number -1 when there is none."""
+    m = _LAST_NUMBER.match(stem(name))
+    if not m:
+        return stem(name), -1
+    return m.group(1), int(m.group(2)[-15:])

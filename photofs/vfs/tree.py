@@ -1,0 +1,189 @@
+"""One consistent picture of the mount: the snapshot, every view's default tree,
+and the user's overlay, with path resolution and folder listings.
+
+A path is the root, a view, or `/view/<logical folder>/<split parts>/<file>`:
+the logical folder is where the view's rule (or the user) puts photos; split
+parts appear only when a folder holds more than the limit.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from photofs.domain.names import phash_names
+from photofs.domain.sorting import TO_DELETE, VIEWS
+from photofs.index.snapshot import Snapshot
+from photofs.library_folder import LibraryFolder
+from photofs.views import build_all
+from photofs.views.folders import FolderTree, Path, split_rows
+from photofs.vfs.overlay import Overlay
+
+
+def key_str(path: Path) -> str:
+    return "/".join(path)
+
+
+@dataclass(frozen=True)
+class Dir:
+    view: str | None          # None: the root
+    logical: Path = ()
+    split: Path = ()
+
+
+@dataclass(frozen=True)
+class File:
+    view: str
+    logical: Path
+    split: Path
+    row: int
+    name: str
+
+
+@dataclass
+class Contents:
+    rows: np.ndarray              # in capture order
+    split: dict | None            # nested parts when there are more rows than the limit
+
+
+class MountState:
+    def __init__(self, lib: LibraryFolder, version: int):
+        self.version = version
+        self.built_at = time.time()
+        self.limit = lib.settings.folder_limit
+        self.snap = Snapshot.from_catalog(lib.catalog)
+        self.trees: dict[str, FolderTree] = build_all(self.snap, lib.settings)
+        self.overlay = Overlay(*lib.catalog.load_sort_state())
+        self.changed()
+
+    def changed(self) -> None:
+        """Forget what the overlay shaped; called after every user action."""
+        self._dirs: dict[str, dict[Path, list[str]]] = {}
+        self._excluded: dict[str, np.ndarray] = {}
+        self.contents = lru_cache(maxsize=256)(self._contents)
+        self.names = lru_cache(maxsize=1024)(self._names)
+
+    # -- folders ---------------------------------------------------------------
+    def dirs(self, view: str) -> dict[Path, list[str]]:
+        """Every folder of a view -> its subfolder names (the default tree, the user's
+        folders, folders photos are pinned to), minus default folders left empty."""
+        if view not in self._dirs:
+            tree = self.trees[view]
+            hidden = self._emptied_leaves(view)
+            dirs = {p: [c for c in kids if (*p, c) not in hidden] for p, kids in tree.subdirs.items() if p not in hidden}
+            extra = [tuple(p.split("/")) for p in self.overlay.user_folders[view]]
+            extra += [tree.resolve_key(tuple(k.split("/"))) for k, items in self.overlay.pinned_in[view].items()
+                      if items - self.overlay.queued]
+            for path in extra:
+                for depth in range(1, len(path) + 1):
+                    here = path[:depth]
+                    if here not in dirs:
+                        dirs[here] = []
+                        dirs[here[:-1]].append(here[-1])
+            self._dirs[view] = dirs
+        return self._dirs[view]
+
+    def _emptied_leaves(self, view: str) -> set[Path]:
+        """Default folders whose every photo was moved away or queued."""
+        excluded = self.excluded(view)
+        if not len(excluded):
+            return set()
+        tree = self.trees[view]
+        touched = {p for row in self.snap.rows_of(excluded) for p in tree.folders_of(int(row))}
+        return {p for p in touched if not len(self.contents(view, p).rows) and key_str(p) not in self.overlay.user_folders[view]}
+
+    def excluded(self, view: str) -> np.ndarray:
+        """Ids that leave their default folders in this view: queued, or pinned elsewhere."""
+        if view not in self._excluded:
+            ids = self.overlay.queued | set(self.overlay.pins[view])
+            self._excluded[view] = np.array(sorted(ids), np.int64)
+        return self._excluded[view]
+
+    def _contents(self, view: str, logical: Path) -> Contents:
+        snap, tree = self.snap, self.trees[view]
+        if view == TO_DELETE:
+            rows = snap.rows_of(self.overlay.queued) if logical == () else np.empty(0, np.int64)
+        else:
+            base = tree.leaves.get(logical, np.empty(0, np.int64))
+            excluded = self.excluded(view)
+            if len(base) and len(excluded):
+                base = base[~np.isin(snap.ids[base], excluded)]
+            pinned = self.overlay.pinned_in[view].get(key_str(tree.key_of(logical)), set()) - self.overlay.queued
+            rows = np.union1d(base, snap.rows_of(pinned)) if pinned else base
+        rows = rows[np.lexsort((snap.ids[rows], snap.phash[rows], np.nan_to_num(snap.taken[rows], nan=-1e18)))]
+        split = split_rows(rows, self.limit, tree.splitters) if len(rows) > self.limit else None
+        return Contents(rows, split)
+
+    def _level(self, view: str, logical: Path, split: Path):
+        """What one split level holds: a dict of parts, or the rows of files."""
+        level = self.contents(view, logical).split
+        if level is None:
+            return None if split else self.contents(view, logical).rows
+        for part in split:
+            level = level.get(part) if isinstance(level, dict) else None
+            if level is None:
+                return None
+        return level
+
+    def _names(self, view: str, logical: Path, split: Path) -> dict[str, int]:
+        level = self._level(view, logical, split)
+        if not isinstance(level, np.ndarray):
+            return {}
+        return dict(zip(phash_names(self.snap.hex(int(r)) for r in level), (int(r) for r in level)))
+
+    # -- paths -----------------------------------------------------------------
+    def resolve(self, parts: tuple[str, ...]) -> Dir | File | None:
+        if not parts:
+            return Dir(None)
+        view, rest = parts[0], parts[1:]
+        if view not in self.trees:
+            return None
+        dirs = self.dirs(view)
+        logical: Path = ()
+        split: Path = ()
+        for i, name in enumerate(rest):
+            last = i == len(rest) - 1
+            level = self._level(view, logical, split)
+            if isinstance(level, dict) and name in level and name != "":
+                split = (*split, name)
+                continue
+            if not split and (*logical, name) in dirs:
+                logical = (*logical, name)
+                continue
+            if last:
+                row = self.names(view, logical, split).get(name)
+                if row is not None:
+                    return File(view, logical, split, row, name)
+            return None
+        return Dir(view, logical, split) if split or logical in dirs else None
+
+    def list_dir(self, node: Dir) -> tuple[list[str], dict[str, int]]:
+        """(subfolder names, file name -> row) of a folder."""
+        if node.view is None:
+            return list(VIEWS), {}
+        level = self._level(node.view, node.logical, node.split)
+        subdirs = [] if node.split else list(self.dirs(node.view).get(node.logical, []))
+        if isinstance(level, dict):
+            return subdirs + [p for p in level if p], {}
+        return subdirs, self.names(node.view, node.logical, node.split)
+
+    def default_folders(self, view: str, row: int) -> set[str]:
+        tree = self.trees[view]
+        return {key_str(tree.key_of(p)) for p in tree.folders_of(row)}
+
+    def current_folders(self, view: str, item: int, row: int) -> set[str]:
+        return set(self.overlay.pins[view].get(item) or self.default_folders(view, row))
+
+    def rows_below(self, view: str, logical: Path) -> Iterable[int]:
+        """Every photo row shown in a folder or any folder below it."""
+        seen = set()
+        for path in self.dirs(view):
+            if path[:len(logical)] == logical:
+                for r in self.contents(view, path).rows:
+                    if int(r) not in seen:
+                        seen.add(int(r))
+                        yield int(r)

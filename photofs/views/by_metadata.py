@@ -1,0 +1,24 @@
+"""The metadata views: one folder per group, the rules in index/groupings.py,
+index/names.py and imaging/colour.py.
+
+- /by-histogram/: dominant colour and brightness (`blue-bright`, `grey-dark`);
+- /by-resolution/: megapixel band, aspect ratio, orientation (`12-16MP 4x3 landscape`);
+- /by-name/: the file-name pattern (`WhatsApp`, `Screenshots`, `DSC_####`).
+"""
+
+from __future__ import annotations
+
+from photofs.index.snapshot import Snapshot
+from photofs.views.folders import FolderTree, group_leaves
+
+
+def by_histogram(snap: Snapshot) -> FolderTree:
+    return group_leaves(FolderTree(), snap.colour, snap.colour_names)
+
+
+def by_resolution(snap: Snapshot) -> FolderTree:
+    return group_leaves(FolderTree(), snap.resolution, snap.resolution_names)
+
+
+def by_name(snap: Snapshot) -> FolderTree:
+    return group_leaves(FolderTree(), snap.name_group, snap.name_group_names)

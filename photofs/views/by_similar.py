@@ -1,0 +1,87 @@
+"""/by-similar/: near-duplicate groups.
+
+Two photos are neighbours when their 64-bit phashes differ in at most
+`similarity_threshold` bits, or when one's phash is that close to a flip or
+rotation of the other (hashes of the 7 variants are made at thumbnail time).
+A group is a connected set of two or more neighbours; single photos are not
+listed. The folder is named after the group's best photo (most pixels, then the
+largest original) and says its size and kinds of match:
+`<phash>_<n>-photos_near+mirrored+rotated`.
+"""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from photofs.imaging.similarity import VARIANTS
+from photofs.index.hamming import HammingIndex
+from photofs.index.snapshot import Snapshot
+from photofs.views.folders import FolderTree, runs
+
+NAME = "by-similar"
+KIND_ORDER = ("near", "mirrored", "rotated")
+
+
+_GROUP_NAME = re.compile(r"([0-9a-f]{16})_\d+-photos_[a-z+]+")
+
+
+class SimilarTree(FolderTree):
+    def key_of(self, path):
+        # Pins survive the group growing: they keep only the best photo's hash.
+        m = _GROUP_NAME.fullmatch(path[0]) if path else None
+        return (m.group(1), *path[1:]) if m else path
+
+    def resolve_key(self, key):
+        return self.by_key.get(key[0], key[:1]) + key[1:] if key else key
+
+
+def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
+    """(a, b, kind index) of every neighbouring pair of rows, a != b."""
+    index = HammingIndex(snap.phash)
+    qi, ci, _ = index.pairs(snap.phash, threshold)
+    keep = qi < ci
+    pairs = [(qi[keep], ci[keep], np.zeros(int(keep.sum()), np.int8))]
+    if flips and len(snap):
+        n = len(snap)
+        queries = snap.dihedral.T.ravel()  # variant k of row r is at k * n + r
+        has = queries != 0
+        vq, vc, _ = index.pairs(queries[has], threshold)
+        src = np.flatnonzero(has)[vq]
+        rows, variant = src % n, src // n
+        keep = rows != vc  # a symmetric photo matches its own flip
+        kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
+        pairs.append((rows[keep], vc[keep], kinds))
+    a, b, k = (np.concatenate(x) for x in zip(*pairs))
+    return a, b, k
+
+
+def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
+    tree = SimilarTree()
+    tree.by_key = {}
+    n = len(snap)
+    if n < 2:
+        return tree
+    a, b, kind = neighbour_pairs(snap, threshold, flips)
+    if not len(a):
+        return tree
+    graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))
+    _, label = connected_components(graph, directed=False)
+    sizes = np.bincount(label)
+    kinds_of = {}
+    for lab, k in zip(label[a].tolist(), kind.tolist()):
+        kinds_of.setdefault(lab, set()).add(k)
+    grouped = np.flatnonzero(sizes[label] >= 2)
+    order = grouped[np.lexsort((snap.ids[grouped], -snap.orig_size[grouped], -snap.pixels[grouped], label[grouped]))]
+    labels = label[order]
+    for s, e in runs(labels[1:] != labels[:-1], len(order)):
+        rows = order[s:e]  # best photo first
+        best = snap.hex(int(rows[0]))
+        kinds = "+".join(KIND_ORDER[k] for k in sorted(kinds_of[int(labels[s])]))
+        name = f"{best}_{len(rows)}-photos_{kinds}"
+        tree.add_leaf((name,), rows)
+        tree.by_key[best] = (name,)
+    return tree

@@ -68,6 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--state", choices=["indexed", "thumbnailed", "missing", "error"])
     c.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("sort", help="save, restore or reset where you put your photos")
+    sort = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    a = sort.add_parser("export", help="write every photo's folder in every view (JSON lines)")
+    a.add_argument("file", type=Path, metavar="FILE")
+    a.add_argument("--json", action="store_true")
+    a = sort.add_parser("import", help="restore a sort export")
+    a.add_argument("file", type=Path, metavar="FILE")
+    a.add_argument("--json", action="store_true")
+    a = sort.add_parser("reset", help="drop your overrides: views go back to their rules")
+    a.add_argument("--view", metavar="V", help="only this view (default: all)")
+    a.add_argument("--json", action="store_true")
+
     c = sub.add_parser("demo", help="make a sample library and mount it")
     c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
     c.add_argument("--foreground", action="store_true")

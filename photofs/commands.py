@@ -143,6 +143,23 @@ def _item_json(i: Item, tz) -> dict:
     }
 
 
+def cmd_sort(args, library: Path) -> int:
+    from photofs.jobs import sort_io
+    lib = LibraryFolder(library)
+    if args.action == "export":
+        result = sort_io.export_sort(lib, args.file)
+        text = f"wrote {result['photos']} photos and {result['folders']} folders to {result['file']}"
+    elif args.action == "import":
+        result = sort_io.import_sort(lib, args.file)
+        text = (f"restored {result['photos']} photos and {result['folders']} folders from {result['file']}"
+                + (f"; {result['not in this library']} photos are not in this library" if result["not in this library"] else ""))
+    else:
+        result = sort_io.reset_sort(lib, args.view)
+        text = f"dropped {result['overrides dropped']} overrides ({result['view']} views back to their rules)"
+    emit(args, result, text)
+    return 0
+
+
 def cmd_demo(args, library: Path) -> int:
     """A sample library of generated photos, indexed, thumbnailed and mounted."""
     from photofs.jobs.demo import prepare_demo

@@ -47,6 +47,35 @@ def originals(sample_originals, tmp_path) -> Path:
     return dest
 
 
+@pytest.fixture(scope="session")
+def template(tmp_path_factory, sample_originals) -> Path:
+    """A library of the sample photos, indexed and thumbnailed once per run; tests copy it."""
+    from photofs.jobs.add_folder import add_folder
+    from photofs.jobs.thumbs import make_thumbs
+    lib = LibraryFolder.create(tmp_path_factory.mktemp("tpl") / "library", Settings(birth_date=BIRTH, time_zone=ZONE))
+    add_folder(lib, sample_originals, progress=False)
+    make_thumbs(lib, progress=False)
+    lib.close()
+    return lib.path
+
+
+@pytest.fixture
+def library_copy(template, tmp_path) -> Path:
+    """A private copy of the template library, free to change."""
+    path = tmp_path / "library"
+    shutil.copytree(template, path)
+    return path
+
+
+@pytest.fixture
+def fs(library_copy):
+    """The VFS over a private sample library, refreshing on every call."""
+    from photofs.vfs import PhotoVFS
+    vfs = PhotoVFS(library_copy, refresh_seconds=0)
+    yield vfs
+    vfs.close()
+
+
 @pytest.fixture
 def library(tmp_path) -> LibraryFolder:
     lib = LibraryFolder.create(tmp_path / "library", Settings(birth_date=BIRTH, time_zone=ZONE))

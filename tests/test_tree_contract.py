@@ -14,19 +14,12 @@ from PIL import Image
 from backends import EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, MountBackend, VFSBackend
 from photofs.domain.items import ItemState
 from photofs.domain.sorting import VIEWS
-from photofs.jobs.add_folder import add_folder
-from photofs.jobs.thumbs import make_thumbs
 from photofs.library_folder import LibraryFolder
-from photofs.settings import Settings
-
-from conftest import BIRTH, ZONE
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, sample_originals):
-    lib = LibraryFolder.create(tmp_path_factory.mktemp("lib") / "library", Settings(birth_date=BIRTH, time_zone=ZONE))
-    add_folder(lib, sample_originals, progress=False)
-    make_thumbs(lib, progress=False)
+def built(template):
+    lib = LibraryFolder(template)
     yield lib
     lib.close()
 

@@ -28,6 +28,11 @@ def key_str(path: Path) -> str:
     return "/".join(path)
 
 
+def key_path(key: str) -> Path:
+    """The inverse of key_str ("" is a view's top level)."""
+    return tuple(key.split("/")) if key else ()
+
+
 @dataclass(frozen=True)
 class Dir:
     view: str | None          # None: the root
@@ -75,8 +80,8 @@ class MountState:
             tree = self.trees[view]
             hidden = self._emptied_leaves(view)
             dirs = {p: [c for c in kids if (*p, c) not in hidden] for p, kids in tree.subdirs.items() if p not in hidden}
-            extra = [tuple(p.split("/")) for p in self.overlay.user_folders[view]]
-            extra += [tree.resolve_key(tuple(k.split("/"))) for k, items in self.overlay.pinned_in[view].items()
+            extra = [key_path(p) for p in self.overlay.user_folders[view]]
+            extra += [tree.resolve_key(key_path(k)) for k, items in self.overlay.pinned_in[view].items()
                       if items - self.overlay.queued]
             for path in extra:
                 for depth in range(1, len(path) + 1):

@@ -1,0 +1,145 @@
+"""Actions through a real FUSE mount, with the tools and call sequences a person's
+file manager uses."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+
+import pytest
+
+from backends import run_photofs, unmount
+from photofs.library_folder import LibraryFolder
+
+pytestmark = pytest.mark.mount
+
+
+@pytest.fixture
+def mnt(library_copy, tmp_path):
+    lib = library_copy
+    point = tmp_path / "mnt"
+    point.mkdir()
+    r = run_photofs("--library", str(lib), "mount", str(point))
+    try:
+        assert r.returncode == 0, r.stderr
+        yield point
+    finally:
+        unmount(point)
+
+
+def sh(*cmd, ok=True):
+    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=60)
+    if ok:
+        assert r.returncode == 0, r.stderr
+    return r
+
+
+def photos(folder):
+    return sorted(n for n in os.listdir(folder) if n.endswith(".jpg") and not n.startswith(("._", "$")))
+
+
+def test_mv_between_weeks_and_into_sorted(mnt):
+    w2, w1 = mnt / "by-week/1509_2019-04-15", mnt / "by-week/1508_2019-04-08"
+    name = photos(w2)[0]
+    sh("mv", w2 / name, w1 / name)
+    assert name not in photos(w2) and name in photos(w1)
+    sh("mkdir", "-p", mnt / "sorted/Trips/Italy")
+    sh("mv", w1 / name, mnt / "sorted/Trips/Italy/")
+    assert photos(mnt / "sorted/Trips/Italy") == [name]
+    out = sh("find", mnt / "sorted", "-name", "*.jpg").stdout.split()
+    assert out == [str(mnt / "sorted/Trips/Italy" / name)]
+
+
+def test_cp_and_cp_r_copy_into_sorted(mnt):
+    w2 = mnt / "by-week/1509_2019-04-15"
+    names = photos(w2)
+    sh("mkdir", mnt / "sorted/Picks")
+    sh("cp", "-p", w2 / names[0], mnt / "sorted/Picks/")
+    assert photos(mnt / "sorted/Picks") == [names[0]] and names[0] in photos(w2)
+    sh("cp", "-r", w2, mnt / "sorted/Week copy")
+    assert photos(mnt / "sorted/Week copy") == names
+    assert (mnt / "sorted/Picks" / names[0]).read_bytes() == (w2 / names[0]).read_bytes()
+
+
+def test_cp_of_a_foreign_file_fails_cleanly(mnt, tmp_path):
+    foreign = tmp_path / "0123456789abcdef.jpg"
+    foreign.write_bytes(b"\xff\xd8 not one of ours")
+    r = sh("cp", foreign, mnt / "sorted/", ok=False)
+    assert r.returncode != 0 and "Operation not permitted" in r.stderr
+    assert photos(mnt / "sorted") == []
+
+
+def test_rm_queues_and_rm_r_of_a_week(mnt):
+    w2 = mnt / "by-week/1509_2019-04-15"
+    names = photos(w2)
+    sh("rm", w2 / names[0])
+    assert photos(mnt / "to-delete") == [names[0]]
+    sh("rm", "-r", w2)
+    assert not w2.exists()
+    assert photos(mnt / "to-delete") == sorted(names)
+    sh("mv", mnt / "to-delete" / names[0], mnt / "by-week/1508_2019-04-08/")  # taken back
+    assert names[0] in photos(mnt / "by-week/1508_2019-04-08")
+
+
+def test_mkdir_rmdir_and_errors(mnt):
+    sh("mkdir", mnt / "sorted/Empty")
+    sh("rmdir", mnt / "sorted/Empty")
+    assert "Empty" not in os.listdir(mnt / "sorted")
+    r = sh("rmdir", mnt / "by-week/1508_2019-04-08", ok=False)
+    assert "Directory not empty" in r.stderr
+    r = sh("mkdir", mnt / "new-view", ok=False)
+    assert "Operation not permitted" in r.stderr
+
+
+def test_changes_show_in_an_open_listing_within_a_second(mnt, library_copy):
+    lib = library_copy
+    os.listdir(mnt / "sorted")
+    other = LibraryFolder(lib)
+    from photofs.catalog.sort_state import SortChange
+    other.catalog.apply_sort_change(SortChange(folders_add={("sorted", "Made elsewhere")}))
+    deadline = time.monotonic() + 1.5
+    while "Made elsewhere" not in os.listdir(mnt / "sorted"):
+        assert time.monotonic() < deadline, "not visible within a second"
+        time.sleep(0.05)
+
+
+def test_finder_call_sequence(mnt):
+    """What Finder does on a FUSE volume: .DS_Store, AppleDouble files, xattrs,
+    a new folder renamed in place, a drag-copy, and Move to Trash."""
+    w2 = mnt / "by-week/1509_2019-04-15"
+    name = photos(w2)[0]
+    (mnt / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (w2 / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    os.setxattr(w2 / name, "user.com.apple.FinderInfo", b"\0" * 32)
+    assert os.getxattr(w2 / name, "user.com.apple.FinderInfo") == b"\0" * 32
+    os.mkdir(mnt / "sorted/untitled folder")
+    os.rename(mnt / "sorted/untitled folder", mnt / "sorted/Summer")
+    (mnt / "sorted/Summer" / f"._{name}").write_bytes(b"\0\5\26\7AppleDouble")
+    shutil.copyfile(w2 / name, mnt / "sorted/Summer" / name)
+    assert photos(mnt / "sorted/Summer") == [name]
+    assert (mnt / "sorted/Summer" / f"._{name}").read_bytes().endswith(b"AppleDouble")
+    os.makedirs(mnt / ".Trashes/501", exist_ok=True)
+    os.rename(w2 / name, mnt / ".Trashes/501" / name)
+    assert name in photos(mnt / "to-delete")
+    assert photos(mnt / "sorted/Summer") == []  # queued photos leave every view
+
+
+def test_explorer_call_sequence(mnt):
+    """What Explorer does: desktop.ini and Thumbs.db, 'New folder' renamed, and
+    Delete to the Recycle Bin ($R file moved in, $I info file written)."""
+    w2 = mnt / "by-week/1509_2019-04-15"
+    name = photos(w2)[0]
+    (w2 / "desktop.ini").write_text("[.ShellClassInfo]\n")
+    (w2 / "Thumbs.db").write_bytes(b"\xd0\xcf\x11\xe0")
+    os.mkdir(mnt / "sorted/New folder")
+    os.rename(mnt / "sorted/New folder", mnt / "sorted/Family")
+    os.rename(w2 / name, mnt / "sorted/Family" / name)
+    assert photos(mnt / "sorted/Family") == [name]
+    recycle = mnt / "$RECYCLE.BIN/S-1-5-21-1004336348-1177238915-682003330-1001"
+    os.makedirs(recycle)
+    os.rename(mnt / "sorted/Family" / name, recycle / "$RA1B2C3.jpg")
+    (recycle / "$IA1B2C3.jpg").write_bytes(b"\2\0\0\0info")
+    assert photos(mnt / "to-delete") == [name]
+    assert sorted(os.listdir(recycle)) == ["$IA1B2C3.jpg"]

@@ -56,6 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("mount", help="mount the library's views")
     c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
     c.add_argument("--foreground", action="store_true", help="stay in the foreground until unmounted")
+    c.add_argument("--xattrs", action=argparse.BooleanOptionalAction, default=None,
+                   help="keep extended attributes in memory (default: on for macOS, where Finder needs them)")
 
     c = sub.add_parser("umount", help="unmount")
     c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")

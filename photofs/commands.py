@@ -54,16 +54,18 @@ def cmd_thumbs(args, library: Path) -> int:
 
 
 def cmd_mount(args, library: Path) -> int:
-    _mount(LibraryFolder(library), args.mountpoint, args.foreground)
+    _mount(LibraryFolder(library), args.mountpoint, args.foreground, xattrs=args.xattrs)
     return 0
 
 
-def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True) -> int | None:
+def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True,
+           xattrs: bool | None = None) -> int | None:
     """Mount in the background (returns the server's pid) or serve here until unmounted."""
     from photofs.jobs.mounting import check_fuse_available, check_mountpoint, mount_in_background
     mountpoint = mountpoint.expanduser().absolute()
     if not foreground:
-        pid = mount_in_background(lib.path, mountpoint, lib.log_path)
+        extra = [] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"]
+        pid = mount_in_background(lib.path, mountpoint, lib.log_path, extra)
         if announce:
             print(f"mounted {lib.path} at {mountpoint} (pid {pid}); unmount with: photofs umount {mountpoint}")
         return pid
@@ -73,7 +75,7 @@ def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: boo
     from photofs.vfs import PhotoVFS
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     lib.close()
-    serve(PhotoVFS(lib.path), str(mountpoint))
+    serve(PhotoVFS(lib.path), str(mountpoint), xattrs=xattrs)
     return None
 
 

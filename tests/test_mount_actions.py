@@ -17,11 +17,12 @@ pytestmark = pytest.mark.mount
 
 
 @pytest.fixture
-def mnt(library_copy, tmp_path):
+def mnt(library_copy, tmp_path, request):
     lib = library_copy
     point = tmp_path / "mnt"
     point.mkdir()
-    r = run_photofs("--library", str(lib), "mount", str(point))
+    options = ["--xattrs"] if "finder" in request.node.name else []  # as on macOS
+    r = run_photofs("--library", str(lib), "mount", str(point), *options)
     try:
         assert r.returncode == 0, r.stderr
         yield point
@@ -124,6 +125,13 @@ def test_finder_call_sequence(mnt):
     os.rename(w2 / name, mnt / ".Trashes/501" / name)
     assert name in photos(mnt / "to-delete")
     assert photos(mnt / "sorted/Summer") == []  # queued photos leave every view
+
+
+def test_xattrs_are_off_by_default_on_linux(mnt):
+    w2 = mnt / "by-week/1509_2019-04-15"
+    with pytest.raises(OSError) as e:
+        os.setxattr(w2 / photos(w2)[0], "user.x", b"1")
+    assert e.value.errno == 95  # EOPNOTSUPP: the kernel asks once, not per file
 
 
 def test_explorer_call_sequence(mnt):

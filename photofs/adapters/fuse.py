@@ -5,9 +5,17 @@ Only translation lives here: paths and handles in, VFS calls, errno out.
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import errno
 import logging
 import os
+import sys
+import threading
+
+# Prefer libfuse 3 on Linux: its readdir can carry attributes (readdir-plus).
+if sys.platform.startswith("linux") and "FUSE_LIBRARY_PATH" not in os.environ and ctypes.util.find_library("fuse3"):
+    os.environ["FUSE_LIBRARY_PATH"] = ctypes.util.find_library("fuse3")
 
 try:
     import mfusepy as fusepy
@@ -21,12 +29,53 @@ from photofs.vfs import PhotoVFS, Stat, VFSError
 log = logging.getLogger(__name__)
 
 
+FUSE_READDIR_PLUS, FUSE_FILL_DIR_PLUS = 1, 2  # libfuse 3 readdir flags
+FUSE_CAP_READDIRPLUS_AUTO = 1 << 14             # fuse_common.h
+
+
+class PlusFUSE(fusepy.FUSE):
+    """mfusepy's FUSE, with readdir-plus on libfuse 3: each entry carries its full
+    attributes, so listing a folder with details (ls -l, Explorer, Finder) costs no
+    lookup per file. mfusepy passes only the file type, and libfuse's high-level
+    API forwards attributes only when entries come with offsets, so this serves
+    the folder's listing (snapshotted at opendir) from the kernel's offset on."""
+
+    def readdir_fuse_3(self, path, buf, filler, offset, fip, flags):
+        if not flags & FUSE_READDIR_PLUS:
+            return super().readdir_fuse_3(path, buf, filler, offset, fip, flags)
+        entries = self.operations.readdir(path.decode(self.encoding, self.errors), fip.contents.fh)
+        st = fusepy.c_stat()
+        for index in range(offset, len(entries)):
+            item = entries[index]
+            name, attrs = (item, None) if isinstance(item, str) else item[:2]
+            ctypes.memset(ctypes.byref(st), 0, ctypes.sizeof(st))
+            if attrs:
+                fusepy.set_st_attrs(st, attrs, use_ns=self.use_ns)
+            if filler(buf, name.encode(self.encoding, self.errors), st, index + 1, FUSE_FILL_DIR_PLUS if attrs else 0):
+                break  # the kernel's buffer is full; it asks again from this offset
+        return 0
+
+
 class FuseAdapter(fusepy.Operations):
     use_ns = True  # mfusepy: times in nanoseconds
 
-    def __init__(self, vfs: PhotoVFS):
+    def __init__(self, vfs: PhotoVFS, xattrs: bool = sys.platform == "darwin"):
         self.vfs = vfs
         self.uid, self.gid = os.getuid(), os.getgid()
+        self._dirs: dict[int, list] = {}
+        self._dirs_lock = threading.Lock()
+        self._next_dir = 0
+        if not xattrs:
+            # Only Finder needs xattrs (else it writes ._ files). Elsewhere, leaving them out
+            # tells the kernel once (ENOSYS) instead of asking twice per file on every ls -l.
+            for name in ("setxattr", "getxattr", "listxattr", "removexattr"):
+                setattr(self, name, None)
+
+    def init_with_config(self, conn_info, config_3):
+        # Readdir-plus for every chunk of a folder, not only the first: a 2000-photo
+        # folder then lists with details in a handful of calls instead of 2000 lookups.
+        if conn_info is not None and fusepy.fuse_version_major == 3:
+            conn_info.want &= ~FUSE_CAP_READDIRPLUS_AUTO
 
     def _attrs(self, st: Stat) -> dict:
         ns = int(st.mtime * 1e9)
@@ -45,9 +94,24 @@ class FuseAdapter(fusepy.Operations):
     def getattr(self, path, fh=None):
         return self._attrs(self._call(self.vfs.stat, path))
 
-    def readdir(self, path, fh):
+    def opendir(self, path):
+        # A directory stream: one listing, read in pieces by offset.
         entries = self._call(self.vfs.listdir, path)
-        return [".", ".."] + [(name, self._attrs(st), 0) for name, st in entries]
+        with self._dirs_lock:
+            self._next_dir += 1
+            self._dirs[self._next_dir] = [".", ".."] + [(name, self._attrs(st), 0) for name, st in entries]
+            return self._next_dir
+
+    def readdir(self, path, fh):
+        entries = self._dirs.get(fh)
+        if entries is None:
+            entries = [".", ".."] + [(n, self._attrs(st), 0) for n, st in self._call(self.vfs.listdir, path)]
+        return entries
+
+    def releasedir(self, path, fh):
+        with self._dirs_lock:
+            self._dirs.pop(fh, None)
+        return 0
 
     def open(self, path, flags):
         write = bool(flags & (os.O_WRONLY | os.O_RDWR))
@@ -114,9 +178,12 @@ class FuseAdapter(fusepy.Operations):
         self.vfs.close()
 
 
-def serve(vfs: PhotoVFS, mountpoint: str, volume_name: str = "photofs") -> None:
+def serve(vfs: PhotoVFS, mountpoint: str, volume_name: str = "photofs", xattrs: bool | None = None) -> None:
     """Serve in the foreground until unmounted. auto_unmount: a killed mount leaves no stale mountpoint."""
+    adapter = FuseAdapter(vfs) if xattrs is None else FuseAdapter(vfs, xattrs)
+    fuse = PlusFUSE if fusepy.fuse_version_major == 3 else fusepy.FUSE
     # Short entry/attr timeouts: a change made by another process (or a job adding
     # photos) shows in an open listing within a second.
-    fusepy.FUSE(FuseAdapter(vfs), mountpoint, foreground=True, fsname=volume_name, auto_unmount=True,
-                default_permissions=True, entry_timeout=1.0, attr_timeout=1.0, negative_timeout=0.0)
+    options = {"max_idle_threads": 10} if fusepy.fuse_version_major == 3 else {}  # else libfuse 3.14 warns (libfuse#1003)
+    fuse(adapter, mountpoint, foreground=True, fsname=volume_name, auto_unmount=True,
+         default_permissions=True, entry_timeout=1.0, attr_timeout=1.0, negative_timeout=0.0, **options)

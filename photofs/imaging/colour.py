@@ -39,3 +39,15 @@ def group(sig: bytes | np.ndarray) -> str:
         return "unknown"
     colour = "grey" if a[8] >= a[:8].max() else HUES[int(a[:8].argmax())]
     return f"{colour}-{BRIGHTNESS[int(a[9:12].argmax())]}"
+
+
+GROUP_NAMES = [f"{c}-{b}" for c in (*HUES, "grey") for b in BRIGHTNESS] + ["unknown"]
+
+
+def group_codes(sigs: np.ndarray) -> np.ndarray:
+    """`group` for many signatures at once: (n, 12) uint8 -> codes into GROUP_NAMES
+    (all-zero rows, photos without a signature, are `unknown`)."""
+    hue = sigs[:, :8].astype(np.int32)
+    colour = np.where(sigs[:, 8] >= hue.max(axis=1), len(HUES), hue.argmax(axis=1))
+    codes = colour * 3 + sigs[:, 9:12].argmax(axis=1)
+    return np.where(sigs.any(axis=1), codes, len(GROUP_NAMES) - 1).astype(np.int32)

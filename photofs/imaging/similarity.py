@@ -28,8 +28,3 @@ def dihedral_hashes(img: Image.Image) -> bytes:
     """The 7 variant phashes as little-endian uint64s (56 bytes)."""
     return np.array([phash_int(img.transpose(t)) for t, _ in VARIANTS], dtype="<u8").tobytes()
 
-
-def unpack(blob: bytes | None) -> np.ndarray:
-    if not blob or len(blob) != 8 * len(VARIANTS):
-        return np.zeros(len(VARIANTS), np.uint64)
-    return np.frombuffer(blob, dtype="<u8").astype(np.uint64)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 import os
 import re
 
@@ -16,9 +17,14 @@ _GENERIC_FOLDER = re.compile(
 def folder_gallery(source_id: str, roots: set[str] = frozenset()) -> str | None:
     """The gallery a folder-source photo's own folder stands for, or None when the
     folder is generic or is itself a folder the user added (loose photos)."""
-    parent = os.path.dirname(source_id)
+    parent = source_id.rpartition(os.sep)[0]
+    return None if parent in roots else _gallery_of_folder(parent)
+
+
+@lru_cache(maxsize=65536)  # photos come hundreds to a folder
+def _gallery_of_folder(parent: str) -> str | None:
     folder = os.path.basename(parent)
-    if not folder or parent in roots or _GENERIC_FOLDER.match(folder):
+    if not folder or _GENERIC_FOLDER.match(folder):
         return None
     return folder
 
@@ -27,6 +33,7 @@ _MP_STEPS = [0, 1, 2, 4, 8, 12, 16, 24, 36, 60]
 _ASPECTS = [(1.0, "1x1"), (1.25, "5x4"), (4 / 3, "4x3"), (1.5, "3x2"), (16 / 9, "16x9"), (2.0, "2x1")]
 
 
+@lru_cache(maxsize=65536)  # a library has few distinct sizes
 def resolution_group(width: int | None, height: int | None) -> str:
     """`12-16MP 4x3 landscape`: megapixel band, nearest common aspect ratio, orientation."""
     if not width or not height:

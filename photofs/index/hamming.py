@@ -2,8 +2,9 @@
 
 Multi-index hashing: cut each hash into 4 blocks of 16 bits. If two hashes
 differ in at most t bits, then some block differs in at most t // 4 bits
-(pigeonhole). So for every query and every block we look up, in a sorted array,
-the keys within that small radius, and check each candidate's full distance.
+(pigeonhole). So for every query and every block we look up, in a direct-address
+table of the 65,536 block values, the keys within that small radius, and check
+each candidate's full distance.
 Every pair within t is found (exact, no sampling); the work is proportional to
 the candidates, not to all pairs.
 """
@@ -29,12 +30,12 @@ def _masks(radius: int) -> np.ndarray:
 class HammingIndex:
     def __init__(self, hashes: np.ndarray):
         self.hashes = np.ascontiguousarray(hashes, dtype=np.uint64)
-        self.order, self.keys = [], []
+        self.order, self.starts = [], []
         for b in range(BLOCKS):
-            key = (self.hashes >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)
-            order = np.argsort(key, kind="stable")
-            self.order.append(order)
-            self.keys.append(key[order])
+            key = ((self.hashes >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)).astype(np.int64)
+            self.order.append(np.argsort(key, kind="stable"))
+            # Direct addressing: the hashes whose block b is k are order[b][starts[k]:starts[k + 1]].
+            self.starts.append(np.r_[0, np.cumsum(np.bincount(key, minlength=1 << BLOCK_BITS))])
 
     def pairs(self, queries: np.ndarray, t: int, chunk: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query index, hash index, distance) for every pair within t; each pair once."""
@@ -46,9 +47,8 @@ class HammingIndex:
             qi_all, ci_all = [], []
             for b in range(BLOCKS):
                 qkey = (q >> np.uint64(b * BLOCK_BITS)) & np.uint64(0xFFFF)
-                probes = (qkey[:, None] ^ masks[None, :]).ravel()
-                lo = np.searchsorted(self.keys[b], probes, side="left")
-                hi = np.searchsorted(self.keys[b], probes, side="right")
+                probes = (qkey[:, None] ^ masks[None, :]).ravel().astype(np.int64)
+                lo, hi = self.starts[b][probes], self.starts[b][probes + 1]
                 counts = hi - lo
                 total = int(counts.sum())
                 if not total:
@@ -64,11 +64,10 @@ class HammingIndex:
             qi, ci = np.concatenate(qi_all), np.concatenate(ci_all)
             dist = np.bitwise_count(queries[qi] ^ self.hashes[ci])
             keep = dist <= t
-            qi, ci = qi[keep], ci[keep]
             # A pair can be found through several blocks: keep it once.
-            pair = np.unique(np.stack([qi, ci], axis=1), axis=0)
-            found_q.append(pair[:, 0])
-            found_c.append(pair[:, 1])
+            pair = np.unique(qi[keep].astype(np.int64) * len(self.hashes) + ci[keep])
+            found_q.append(pair // len(self.hashes))
+            found_c.append(pair % len(self.hashes))
         if not found_q:
             empty = np.empty(0, np.int64)
             return empty, empty, empty

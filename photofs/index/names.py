@@ -9,7 +9,6 @@ that number, so camera counters can be followed.
 
 from __future__ import annotations
 
-import os
 import re
 
 _KNOWN = [
@@ -26,13 +25,27 @@ _DIGITS = re.compile(r"\d+")
 _LAST_NUMBER = re.compile(r"^(.*?)(\d+)(\D*)$")
 
 
+_COPY_SUFFIX = re.compile(r"(\(\d+\)|-edited|~\d+)$")
+
+
 def stem(name: str) -> str:
-    base = os.path.splitext(name)[0]
-    return re.sub(r"(\(\d+\)|-edited|~\d+)$", "", base)  # copies and edits belong with their original
+    """The name without extension and without copy or edit suffixes."""
+    dot = name.rfind(".")
+    base = name[:dot] if dot > 0 else name
+    return _COPY_SUFFIX.sub("", base) if base[-1:] in ")d0123456789" else base
+
+
+def name_keys(name: str) -> tuple[str, str, int]:
+    """(name_group, prefix, number) at once: the snapshot needs all three per photo."""
+    s = stem(name)
+    return _group_of_stem(s), *_parts_of_stem(s)
 
 
 def name_group(name: str) -> str:
-    s = stem(name)
+    return _group_of_stem(stem(name))
+
+
+def _group_of_stem(s: str) -> str:
     for pattern, label in _KNOWN:
         if pattern.search(s):
             return label
@@ -55,7 +68,11 @@ def _digit_shape(m: re.Match) -> str:
 
 def name_parts(name: str) -> tuple[str, int]:
     """(prefix, number) of the last number in the name; number -1 when there is none."""
-    m = _LAST_NUMBER.match(stem(name))
+    return _parts_of_stem(stem(name))
+
+
+def _parts_of_stem(s: str) -> tuple[str, int]:
+    m = _LAST_NUMBER.match(s)
     if not m:
-        return stem(name), -1
+        return s, -1
     return m.group(1), int(m.group(2)[-15:])

@@ -11,9 +11,9 @@ import numpy as np
 
 from photofs.catalog import Catalog
 from photofs.imaging import colour
-from photofs.imaging.similarity import VARIANTS, unpack
+from photofs.imaging.similarity import VARIANTS
 from photofs.index.groupings import folder_gallery, resolution_group
-from photofs.index.names import name_group, name_parts
+from photofs.index.names import name_keys
 
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
 COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "size",
@@ -73,7 +73,7 @@ class Snapshot:
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> "Snapshot":
-        interners = {k: Interner() for k in ("colour", "resolution", "name_group", "name_prefix", "gallery")}
+        interners = {k: Interner() for k in ("resolution", "name_group", "name_prefix", "gallery")}
         parts, galleries = [], ([], [])
         offset = 0
         roots = catalog.folder_roots()
@@ -91,8 +91,14 @@ class Snapshot:
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
             cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64)]
         return cls(*cols, np.array(galleries[0], np.int64), np.array(galleries[1], np.int32),
-                   interners["colour"].names, interners["resolution"].names, interners["name_group"].names,
+                   colour.GROUP_NAMES, interners["resolution"].names, interners["name_group"].names,
                    interners["name_prefix"].names, interners["gallery"].names)
+
+
+def _fixed(rows: list[tuple], col: int, width: int, dtype) -> np.ndarray:
+    """A column of fixed-size blobs as one array; missing or malformed blobs are zeros."""
+    zero = bytes(width)
+    return np.frombuffer(b"".join(r[col] if r[col] and len(r[col]) == width else zero for r in rows), dtype)
 
 
 def _galleries(albums_json: str | None, source_id: str, roots: set[str]) -> list[str]:
@@ -105,7 +111,7 @@ def _galleries(albums_json: str | None, source_id: str, roots: set[str]) -> list
 
 def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray, ...]:
     n = len(rows)
-    parts = [name_parts(r[8]) for r in rows]
+    keys = [name_keys(r[8]) for r in rows]
     return (
         np.fromiter((r[0] for r in rows), np.int64, n),
         np.fromiter((int(r[1], 16) for r in rows), np.uint64, n),
@@ -114,10 +120,10 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((r[4] for r in rows), np.int64, n),
         np.fromiter(((r[5] or 0) * (r[6] or 0) for r in rows), np.int64, n),
         np.fromiter((r[7] or 0 for r in rows), np.int64, n),
-        np.stack([unpack(r[11]) for r in rows]) if n else np.empty((0, len(VARIANTS)), np.uint64),
-        np.fromiter((intern["colour"](colour.group(r[12]) if r[12] else "unknown") for r in rows), np.int32, n),
+        _fixed(rows, 11, 8 * len(VARIANTS), "<u8").reshape(n, len(VARIANTS)).astype(np.uint64),
+        colour.group_codes(_fixed(rows, 12, 12, np.uint8).reshape(n, 12)),
         np.fromiter((intern["resolution"](resolution_group(r[5], r[6])) for r in rows), np.int32, n),
-        np.fromiter((intern["name_group"](name_group(r[8])) for r in rows), np.int32, n),
-        np.fromiter((intern["name_prefix"](p[0]) for p in parts), np.int32, n),
-        np.fromiter((p[1] for p in parts), np.int64, n),
+        np.fromiter((intern["name_group"](k[0]) for k in keys), np.int32, n),
+        np.fromiter((intern["name_prefix"](k[1]) for k in keys), np.int32, n),
+        np.fromiter((k[2] for k in keys), np.int64, n),
     )

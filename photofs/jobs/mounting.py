@@ -35,11 +35,12 @@ def check_fuse_available() -> None:
         raise PhotofsError(f"no FUSE library found: {hint}") from None
 
 
-def mount_in_background(library: Path, mountpoint: Path, log_path: Path, timeout: float = 30.0) -> int:
+def mount_in_background(library: Path, mountpoint: Path, log_path: Path, options: list[str] = (),
+                        timeout: float = 30.0) -> int:
     """Start `photofs mount --foreground` detached; return its pid once the mount answers."""
     check_mountpoint(mountpoint)
     check_fuse_available()
-    cmd = [sys.executable, "-m", "photofs", "--library", str(library), "mount", str(mountpoint), "--foreground"]
+    cmd = [sys.executable, "-m", "photofs", "--library", str(library), "mount", str(mountpoint), "--foreground", *options]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)
     deadline = time.monotonic() + timeout

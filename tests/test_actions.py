@@ -268,3 +268,41 @@ def test_another_process_changing_the_catalog_shows_up(fs):
 
 def test_views_list_every_view():
     assert VIEWS[0] == "by-week" and VIEWS[-2:] == ("sorted", "to-delete")
+
+
+def test_listing_while_another_thread_moves_photos(fs):
+    import threading
+    names = files(fs, W2)
+    fs.mkdir("/sorted/Busy")
+    errors, stop = [], threading.Event()
+
+    def reader():
+        while not stop.is_set():
+            try:
+                for path in ("/by-week", W1, W2, "/sorted/Busy", "/to-delete", "/by-similar"):
+                    fs.listdir(path) if fs.stat(path).is_dir else None
+            except VFSError as e:
+                if e.errno != errno.ENOENT:  # a folder may empty and vanish between stat and list
+                    errors.append(e)
+            except Exception as e:  # noqa: BLE001 - anything else is the bug this test is for
+                errors.append(e)
+
+    import sys
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: races show up
+    threads = [threading.Thread(target=reader) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(15):
+            for n in names:
+                fs.rename(f"{W2}/{n}", f"/sorted/Busy/{n}")
+                fs.unlink(f"/sorted/Busy/{n}")
+                fs.rename(f"/to-delete/{n}", f"{W2}/{n}")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert files(fs, W2) == names

@@ -14,6 +14,7 @@ space (vfs/scratch.py).
 from __future__ import annotations
 
 import errno
+import functools
 import stat as stat_mode
 import threading
 import time
@@ -46,6 +47,16 @@ class Stat:
     @property
     def is_dir(self) -> bool:
         return stat_mode.S_ISDIR(self.mode)
+
+
+def locked(method):
+    """One operation at a time on the state: FUSE serves from several threads, and an
+    action changes what a listing iterates. Slow source reads happen outside it."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        with self._lock:
+            return method(self, *args, **kwargs)
+    return wrapper
 
 
 def claimed_hash(name: str) -> str | None:
@@ -115,6 +126,7 @@ class PhotoVFS:
                         self._vanished.append(join(parts[:depth]))
 
     # -- reading -------------------------------------------------------------
+    @locked
     def stat(self, path: str) -> Stat:
         if path in self.scratch.files:
             f = self.scratch.files[path]
@@ -129,6 +141,7 @@ class PhotoVFS:
             return self._file_stat(state, node.row)
         return Stat(DIR_MODE, 0, state.built_at, nlink=2)
 
+    @locked
     def listdir(self, path: str) -> list[tuple[str, Stat]]:
         """Entries with their attributes (readdir-plus: no stat per file needed)."""
         if path in self.scratch.dirs:
@@ -165,24 +178,28 @@ class PhotoVFS:
 
     def open(self, path: str, write: bool = False, truncate: bool = False) -> int:
         """Reading loads a thumbnail's bytes once per open, so every read of it is stable."""
-        if path in self.scratch.files:
-            if truncate:
-                self.scratch.files[path].data.clear()
-            return self._new_handle(path)
-        node = self._node(path)
-        if node is None:
-            raise not_found(path)
-        if isinstance(node, Dir):
-            raise VFSError(errno.EISDIR, path)
-        if write:
+        with self._lock:
+            if path in self.scratch.files:
+                if truncate:
+                    self.scratch.files[path].data.clear()
+                return self._new_handle(path)
+            node = self._node(path)
+            if node is None:
+                raise not_found(path)
+            if isinstance(node, Dir):
+                raise VFSError(errno.EISDIR, path)
+            item_id = int(self._current().snap.ids[node.row])
+        data = self._thumbnail(item_id, path)  # may read a slow source: not under the lock
+        if not write:
+            return self._new_handle(data)
+        with self._lock:
             # Overwriting a photo is only a copy of a known thumbnail onto it.
-            data = bytearray() if truncate else bytearray(self._thumbnail(node, path))
-            self.scratch.files[path] = ScratchFile(data, copy_of=claimed_hash(node.name))
+            self.scratch.files[path] = ScratchFile(bytearray() if truncate else bytearray(data),
+                                                   copy_of=claimed_hash(node.name))
             return self._new_handle(path)
-        return self._new_handle(self._thumbnail(node, path))
 
-    def _thumbnail(self, node: File, path: str) -> bytes:
-        item = self.lib.catalog.get(int(self._current().snap.ids[node.row]))
+    def _thumbnail(self, item_id: int, path: str) -> bytes:
+        item = self.lib.catalog.get(item_id)
         if item is None:
             raise not_found(path)
         try:
@@ -207,6 +224,7 @@ class PhotoVFS:
             self.release(fh)
 
     # -- writing into the scratch space -------------------------------------
+    @locked
     def create(self, path: str) -> int:
         parts = split_path(path)
         if not parts:
@@ -225,6 +243,7 @@ class PhotoVFS:
         self.scratch.files[path] = ScratchFile(copy_of=h)
         return self._new_handle(path)
 
+    @locked
     def write(self, fh: int, data: bytes, offset: int) -> int:
         handle = self._handles.get(fh)
         if not isinstance(handle, str) or handle not in self.scratch.files:
@@ -236,6 +255,7 @@ class PhotoVFS:
         self.scratch.files[handle].mtime = time.time()
         return len(data)
 
+    @locked
     def truncate(self, path: str, length: int) -> None:
         if path not in self.scratch.files:
             node = self._node(path)
@@ -243,20 +263,22 @@ class PhotoVFS:
                 raise not_found(path)
             if isinstance(node, Dir):
                 raise VFSError(errno.EISDIR, path)
-            self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(node, path)), copy_of=claimed_hash(node.name))
+            item_id = int(self._current().snap.ids[node.row])
+            self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(item_id, path)), copy_of=claimed_hash(node.name))
         data = self.scratch.files[path].data
         del data[length:]
         data.extend(b"\0" * (length - len(data)))
 
+    @locked
     def flush(self, fh: int) -> None:
         """Closing a photo being copied in: it must be a known thumbnail, byte for byte."""
         handle = self._handles.get(fh)
         if isinstance(handle, str) and handle in self.scratch.files and self.scratch.files[handle].copy_of:
             self._finish_copy(handle)
 
+    @locked
     def release(self, fh: int) -> None:
-        with self._lock:
-            handle = self._handles.pop(fh, None)
+        handle = self._handles.pop(fh, None)
         if isinstance(handle, str) and handle in self.scratch.files and self.scratch.files[handle].copy_of:
             try:
                 self._finish_copy(handle)
@@ -322,6 +344,7 @@ class PhotoVFS:
     def _in_trash(self, path: str) -> bool:
         return any(is_trash_folder(p) for p in split_path(path)[:-1])
 
+    @locked
     def unlink(self, path: str) -> None:
         if path in self.scratch.files:
             self.scratch.remove(path)
@@ -336,6 +359,7 @@ class PhotoVFS:
         state = self._current()
         self._commit(SortChange(queue_add={int(state.snap.ids[node.row])}), [join(split_path(path)[:-1])])
 
+    @locked
     def mkdir(self, path: str) -> None:
         parts = split_path(path)
         if not parts:
@@ -351,6 +375,7 @@ class PhotoVFS:
             raise VFSError(errno.EPERM, path)
         self._commit(SortChange(folders_add={(node.view, key_str((*node.logical, name)))}), [])
 
+    @locked
     def rmdir(self, path: str) -> None:
         if path in self.scratch.dirs:
             if self.scratch.has_children(path):
@@ -372,6 +397,7 @@ class PhotoVFS:
         if key in self._current().overlay.user_folders[node.view]:
             self._commit(SortChange(folders_remove={(node.view, key)}), [path])
 
+    @locked
     def rename(self, old: str, new: str) -> None:
         if old == new:
             return
@@ -466,19 +492,23 @@ class PhotoVFS:
         if path not in self.scratch.files and path not in self.scratch.dirs and self._node(path) is None:
             raise not_found(path)
 
+    @locked
     def utimens(self, path: str, mtime: float | None) -> None:
         """Accepted: photos keep their capture time (so `cp -p` and Finder do not fail)."""
         self._require(path)
         if path in self.scratch.files and mtime is not None:
             self.scratch.files[path].mtime = mtime
 
+    @locked
     def chmod(self, path: str, mode: int) -> None:
         self._require(path)
 
+    @locked
     def setxattr(self, path: str, name: str, value: bytes) -> None:
         self._require(path)
         self.scratch.xattrs.setdefault(path, {})[name] = bytes(value)
 
+    @locked
     def getxattr(self, path: str, name: str) -> bytes:
         self._require(path)
         try:
@@ -486,10 +516,12 @@ class PhotoVFS:
         except KeyError:
             raise VFSError(ENODATA, path) from None
 
+    @locked
     def listxattr(self, path: str) -> list[str]:
         self._require(path)
         return list(self.scratch.xattrs.get(path, {}))
 
+    @locked
     def removexattr(self, path: str, name: str) -> None:
         self._require(path)
         if name not in self.scratch.xattrs.get(path, {}):

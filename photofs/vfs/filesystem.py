@@ -183,11 +183,7 @@ class PhotoVFS:
                 if truncate:
                     self.scratch.files[path].data.clear()
                 return self._new_handle(path)
-            node = self._node(path)
-            if node is None:
-                raise not_found(path)
-            if isinstance(node, Dir):
-                raise VFSError(errno.EISDIR, path)
+            node = self._photo_file(path)
             item_id = int(self._current().snap.ids[node.row])
         data = self._thumbnail(item_id, path)  # may read a slow source: not under the lock
         if not write:
@@ -197,6 +193,14 @@ class PhotoVFS:
             self.scratch.files[path] = ScratchFile(bytearray() if truncate else bytearray(data),
                                                    copy_of=claimed_hash(node.name))
             return self._new_handle(path)
+
+    def _photo_file(self, path: str) -> File:
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if isinstance(node, Dir):
+            raise VFSError(errno.EISDIR, path)
+        return node
 
     def _thumbnail(self, item_id: int, path: str) -> bytes:
         item = self.lib.catalog.get(item_id)
@@ -258,11 +262,7 @@ class PhotoVFS:
     @locked
     def truncate(self, path: str, length: int) -> None:
         if path not in self.scratch.files:
-            node = self._node(path)
-            if node is None:
-                raise not_found(path)
-            if isinstance(node, Dir):
-                raise VFSError(errno.EISDIR, path)
+            node = self._photo_file(path)
             item_id = int(self._current().snap.ids[node.row])
             self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(item_id, path)), copy_of=claimed_hash(node.name))
         data = self.scratch.files[path].data

@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("folder", type=Path, metavar="DIR")
     c.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("import-takeout", help="index Google Takeout parts (.zip, .tgz) or unpacked folders, in place")
+    c.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    c.add_argument("--json", action="store_true")
+
     c = sub.add_parser("thumbs", help="make (or refresh) thumbnails and hashes")
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")

@@ -45,6 +45,14 @@ def cmd_add_folder(args, library: Path) -> int:
     return 0
 
 
+def cmd_import_takeout(args, library: Path) -> int:
+    from photofs.jobs.import_takeout import import_takeout
+    lib = LibraryFolder(library)
+    summary = import_takeout(lib, args.paths)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
 def cmd_thumbs(args, library: Path) -> int:
     from photofs.jobs.thumbs import make_thumbs
     lib = LibraryFolder(library)

@@ -11,6 +11,7 @@ from photofs.catalog.store import CATALOG_FILE
 from photofs.errors import PhotofsError
 from photofs.imaging.thumbstore import ThumbStore
 from photofs.settings import SETTINGS_FILE, Settings
+from photofs.sources import read_original
 
 
 class LibraryFolder:
@@ -48,7 +49,12 @@ class LibraryFolder:
     @cached_property
     def thumbs(self) -> ThumbStore:
         s = self.settings
-        return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz)
+        return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz,
+                          self.read_original)
+
+    def read_original(self, item) -> bytes:
+        """An original's bytes, wherever its source keeps them."""
+        return read_original(item, self.catalog.files_of(item.id) if item.source != "folder" else [])
 
     @property
     def log_path(self) -> Path:

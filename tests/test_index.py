@@ -135,3 +135,8 @@ def test_the_dihedral_hashes_are_those_of_the_transformed_thumbnail():
     stored = np.frombuffer(thumb.dihedral, "<u8")
     k = [t for t, _ in VARIANTS].index(Image.Transpose.ROTATE_90)
     assert int(stored[k]) == phash_int(rotated)
+
+
+def test_a_named_trip_with_a_year_is_a_gallery():
+    assert folder_gallery("/nas/Italy 2019/IMG_1.jpg") == "Italy 2019"
+    assert folder_gallery("/nas/Photos from 2019/IMG_1.jpg") is None

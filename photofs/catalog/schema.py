@@ -80,4 +80,26 @@ MIGRATIONS.append(
     CREATE INDEX queue_state ON queue (state);
     """
 )
+MIGRATIONS.append(
+    # 3: Takeout. An item can live in several files (a Takeout photo in a year folder
+    #    and in album folders, in several parts; a motion photo's still and video),
+    #    so where its bytes are is a table. Plus what Google's sidecars say.
+    """
+    CREATE TABLE item_files (
+        item_id   INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        role      TEXT NOT NULL,          -- original | motion (the video of a motion photo)
+        container TEXT NOT NULL,          -- a Takeout part (.zip, .tgz) or an unpacked folder
+        member    TEXT NOT NULL,          -- the path inside it
+        size      INTEGER,
+        PRIMARY KEY (container, member)
+    );
+    CREATE INDEX item_files_item ON item_files (item_id);
+    ALTER TABLE items ADD COLUMN kind TEXT NOT NULL DEFAULT 'photo';   -- photo | video
+    ALTER TABLE items ADD COLUMN description TEXT;
+    ALTER TABLE items ADD COLUMN people TEXT;                          -- JSON list of names
+    ALTER TABLE items ADD COLUMN favorited INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN archived INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,7 +19,8 @@ from photofs.errors import PhotofsError
 
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
-_JSON_COLUMNS = {"warnings", "albums"}
+_JSON_COLUMNS = {"warnings", "albums", "people"}
+_BOOL_COLUMNS = {"favorited", "archived", "trashed"}
 
 
 class Catalog(SortStateStore):
@@ -97,6 +98,11 @@ class Catalog(SortStateStore):
                 row["updated_at"] = now
                 item.id = db.execute(sql, [row[c] for c in cols]).fetchone()[0]
 
+    def get_by_source(self, source: str, source_id: str) -> Item | None:
+        with self._lock:
+            row = self._db.execute("SELECT * FROM items WHERE source=? AND source_id=?", (source, source_id)).fetchone()
+        return _from_row(row) if row else None
+
     def get(self, item_id: int) -> Item | None:
         with self._lock:
             row = self._db.execute("SELECT * FROM items WHERE id=?", (item_id,)).fetchone()
@@ -166,7 +172,8 @@ class Catalog(SortStateStore):
 
     def count_visible(self) -> int:
         with self._lock:
-            return self._db.execute("SELECT count(*) FROM items WHERE state=?", (str(ItemState.THUMBNAILED),)).fetchone()[0]
+            return self._db.execute("SELECT count(*) FROM items WHERE state=? AND trashed=0",
+                                    (str(ItemState.THUMBNAILED),)).fetchone()[0]
 
     def visible_rows(self, columns=("id", "phash", "taken_at", "week", "thumb_size"),
                      chunk: int = 65536) -> Iterator[list[tuple]]:
@@ -174,11 +181,28 @@ class Catalog(SortStateStore):
         large library never sits in memory as Python tuples all at once."""
         with self._lock:
             cur = self._db.execute(
-                f"SELECT {', '.join(columns)} FROM items WHERE state=? ORDER BY id",
+                f"SELECT {', '.join(columns)} FROM items WHERE state=? AND trashed=0 ORDER BY id",
                 (str(ItemState.THUMBNAILED),),
             )
             while rows := cur.fetchmany(chunk):
                 yield rows
+
+    # -- where an item's bytes are ---------------------------------------------
+    def add_files(self, item_id: int, files: list[tuple[str, str, str, int | None]]) -> None:
+        """(role, container, member, size) rows for one item; known locations are kept."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO item_files (item_id, role, container, member, size) VALUES (?, ?, ?, ?, ?)",
+                           [(item_id, *f) for f in files])
+
+    def files_of(self, item_id: int) -> list[tuple[str, str, str, int | None]]:
+        with self._lock:
+            return [tuple(r) for r in self._db.execute(
+                "SELECT role, container, member, size FROM item_files WHERE item_id=? ORDER BY role, container, member",
+                (item_id,))]
+
+    def known_members(self, container: str) -> set[str]:
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT member FROM item_files WHERE container=?", (container,))}
 
     # -- folders -------------------------------------------------------------
     def add_folder(self, path: str) -> None:
@@ -211,6 +235,8 @@ def _from_row(row: sqlite3.Row) -> Item:
     data = {k: row[k] for k in _ITEM_COLUMNS}
     for name in _JSON_COLUMNS:
         data[name] = json.loads(data[name]) if data[name] else []
+    for name in _BOOL_COLUMNS:
+        data[name] = bool(data[name])
     data["state"] = ItemState(data["state"])
     data["time_source"] = TimeSource(data["time_source"])
     return Item(**data)

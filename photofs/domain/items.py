@@ -16,6 +16,8 @@ class ItemState(StrEnum):
 class TimeSource(StrEnum):
     EXIF = "exif"        # DateTimeOriginal (+ OffsetTimeOriginal when present)
     MTIME = "mtime"      # file modification time, when EXIF has no date
+    SIDECAR = "sidecar"  # Google Takeout's photoTakenTime
+    FILENAME = "filename"  # a date written in the file name (IMG_20190412_...)
     NONE = "none"        # nothing usable: shown under /by-week/undated/
 
 
@@ -52,3 +54,9 @@ class Item:
     histogram: bytes | None = None    # the thumbnail's colour signature
     nas_path: str | None = None
     url: str | None = None
+    kind: str = "photo"               # photo | video
+    description: str | None = None
+    people: list[str] = field(default_factory=list)
+    favorited: bool = False
+    archived: bool = False
+    trashed: bool = False             # in Google's trash: indexed, not shown in views

@@ -33,7 +33,11 @@ def phash_hex(img: Image.Image) -> str:
 
 def make_thumbnail(data: bytes, long_side: int, max_pixels: int) -> Thumbnail:
     img = open_image(data, max_pixels)
-    upright = decode_upright(img, long_side)
+    return thumbnail_of(decode_upright(img, long_side), long_side)
+
+
+def thumbnail_of(upright: Image.Image, long_side: int) -> Thumbnail:
+    """The thumbnail of an upright RGB image (from a photo, or a placeholder)."""
     upright.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     buf = io.BytesIO()
     # Fixed encoder settings: the same source gives the same bytes, so reads are stable

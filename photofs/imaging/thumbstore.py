@@ -7,6 +7,7 @@ Encoding is deterministic, so a regenerated thumbnail has the same bytes and siz
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,12 +16,14 @@ import diskcache
 
 from photofs.domain.items import Item
 from photofs.imaging.exif_record import exif_bytes, insert_exif
-from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
-from photofs.sources import read_original
+from photofs.imaging.placeholder import placeholder
+from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, thumbnail_of
 
 
 class ThumbStore:
-    def __init__(self, folder: Path, size_limit_mb: int, long_side: int, max_pixels: int, tz: ZoneInfo):
+    def __init__(self, folder: Path, size_limit_mb: int, long_side: int, max_pixels: int, tz: ZoneInfo,
+                 read_original: Callable[[Item], bytes]):
+        self.read_original = read_original
         self.cache = diskcache.Cache(str(folder), size_limit=size_limit_mb * 1024 * 1024,
                                      eviction_policy="least-recently-used")
         self.long_side = long_side
@@ -42,8 +45,11 @@ class ThumbStore:
 
     def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, Thumbnail]:
         """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed)."""
-        data = original if original is not None else read_original(item)
-        thumb = make_thumbnail(data, self.long_side, self.max_pixels)
+        if item.kind == "video":
+            thumb = thumbnail_of(placeholder(item, self.long_side), self.long_side)
+        else:
+            data = original if original is not None else self.read_original(item)
+            thumb = make_thumbnail(data, self.long_side, self.max_pixels)
         final = insert_exif(exif_bytes(replace(item, phash=thumb.phash), self.local_time(item)), thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
         return final, thumb

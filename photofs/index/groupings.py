@@ -7,11 +7,14 @@ from functools import lru_cache
 import os
 import re
 
-# Folders that say nothing about a gallery: camera dumps, year folders (any
-# language: "Photos from 2019", "Fotos von 2019"), plain dates.
+# Folders that say nothing about a gallery: camera dumps, Google's year folders
+# ("Photos from 2019" as it is localized), bare years and dates. "Italy 2019" is a gallery.
+_PHOTOS_FROM = ("photos from", "fotos von", "photos de", "fotos de", "foto del", "foto's uit", "foton från",
+                "zdjęcia z", "fotky z", "фото за", "fotos do", "fotoğraflar")
 _GENERIC_FOLDER = re.compile(
     r"^(dcim|camera|camera roll|pictures|photos|images|takeout|google photos|\d{3}[a-z_]{5}|"
-    r"\D{0,24}\b(18|19|20)\d{2}|\d{4}[-_ ]\d{2}([-_ ]\d{2})?)$", re.I)
+    r"(" + "|".join(re.escape(p) for p in _PHOTOS_FROM) + r") (18|19|20)\d{2}|"
+    r"(18|19|20)\d{2}([-_ ]\d{2}([-_ ]\d{2})?)?)$", re.I)
 
 
 def folder_gallery(source_id: str, roots: set[str] = frozenset()) -> str | None:

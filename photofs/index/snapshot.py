@@ -17,7 +17,7 @@ from photofs.index.names import name_keys
 
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
 COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "size",
-           "original_name", "source_id", "albums", "dihedral", "histogram")
+           "original_name", "source_id", "albums", "dihedral", "histogram", "kind")
 
 
 class Interner:
@@ -50,6 +50,7 @@ class Snapshot:
     name_group: np.ndarray   # int32 code into name_group_names
     name_prefix: np.ndarray  # int32 code into name_prefixes (for inferred galleries)
     name_number: np.ndarray  # int64 the last number in the name, -1 if none
+    is_video: np.ndarray     # bool: a placeholder thumbnail, never a near-duplicate
     gallery_rows: np.ndarray  # int64 rows, with gallery_codes: explicit galleries (albums, folders)
     gallery_codes: np.ndarray  # int32 code into gallery_names
     colour_names: list[str] = field(default_factory=list)
@@ -89,7 +90,7 @@ class Snapshot:
         else:
             cols = [np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64, np.int64, np.int64)]
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
-            cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64)]
+            cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, bool)]
         return cls(*cols, np.array(galleries[0], np.int64), np.array(galleries[1], np.int32),
                    colour.GROUP_NAMES, interners["resolution"].names, interners["name_group"].names,
                    interners["name_prefix"].names, interners["gallery"].names)
@@ -126,4 +127,5 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((intern["name_group"](k[0]) for k in keys), np.int32, n),
         np.fromiter((intern["name_prefix"](k[1]) for k in keys), np.int32, n),
         np.fromiter((k[2] for k in keys), np.int64, n),
+        np.fromiter((r[13] == "video" for r in rows), bool, n),
     )

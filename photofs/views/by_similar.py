@@ -40,14 +40,17 @@ class SimilarTree(FolderTree):
 
 
 def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
-    """(a, b, kind index) of every neighbouring pair of rows, a != b."""
-    index = HammingIndex(snap.phash)
-    qi, ci, _ = index.pairs(snap.phash, threshold)
+    """(a, b, kind index) of every neighbouring pair of rows, a != b. Videos (placeholder
+    thumbnails, all alike) take no part."""
+    photos = np.flatnonzero(~snap.is_video)
+    hashes = snap.phash[photos]
+    index = HammingIndex(hashes)
+    qi, ci, _ = index.pairs(hashes, threshold)
     keep = qi < ci
     pairs = [(qi[keep], ci[keep], np.zeros(int(keep.sum()), np.int8))]
-    if flips and len(snap):
-        n = len(snap)
-        queries = snap.dihedral.T.ravel()  # variant k of row r is at k * n + r
+    if flips and len(photos):
+        n = len(photos)
+        queries = snap.dihedral[photos].T.ravel()  # variant k of photo r is at k * n + r
         has = queries != 0
         vq, vc, _ = index.pairs(queries[has], threshold)
         src = np.flatnonzero(has)[vq]
@@ -56,7 +59,7 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
         kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
         pairs.append((rows[keep], vc[keep], kinds))
     a, b, k = (np.concatenate(x) for x in zip(*pairs))
-    return a, b, k
+    return photos[a], photos[b], k
 
 
 def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:

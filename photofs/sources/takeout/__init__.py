@@ -1,0 +1,1 @@
+"""Google Takeout: index an export where it lies (zip, tgz or unpacked), never extracting it."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tarfile
 import zipfile
 import zlib
@@ -35,9 +36,12 @@ class Member:
     size: int          # declared uncompressed size
 
 
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
 def check_name(name: str) -> str | None:
     """Why a member name is refused, or None when it is fine."""
-    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+    if _CONTROL.search(name):
         return "name has control characters"
     p = PurePosixPath(name.replace("\\", "/"))
     if p.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
@@ -218,7 +222,6 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
                 yield chunk
     except OSError as e:
         raise BadMember(f"cannot be read ({e.strerror or e})") from None
-
 
 
 def digest(chunks: Iterator[bytes], keep: int) -> tuple[str, int, bytes]:

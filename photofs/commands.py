@@ -153,6 +153,54 @@ def _item_json(i: Item, tz) -> dict:
     }
 
 
+def cmd_archive(args, library: Path) -> int:
+    from photofs.jobs.archive import archive
+    lib = LibraryFolder(library)
+    summary = archive(lib, week_range(args.weeks) if args.weeks else None)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise PhotofsError(f"--ids takes item ids separated by commas (see photofs queue list), got {text!r}") from None
+
+
+def cmd_queue(args, library: Path) -> int:
+    from photofs.jobs import removal_queue as rq
+    lib = LibraryFolder(library)
+    if args.action == "list":
+        rows = []
+        tz = lib.calendar.tz
+        for item, state in rq.queue_entries(lib, [args.state] if args.state else None):
+            rows.append({"id": item.id, "state": state, "original_name": item.original_name,
+                         "taken_at": _local_iso(item.taken_at, tz), "nas_path": item.nas_path,
+                         "verified_copy": rq.verified_copy(item), "url": item.url})
+        text = "\n".join(f"{r['id']:>6} {r['state']:<10} {r['taken_at'] or 'undated':<25} {printable(r['original_name'])}"
+                         for r in rows) or "the removal queue is empty"
+        emit(args, rows, text)
+        return 0
+    if args.action == "worksheet":
+        result = rq.worksheet(lib, args.out.expanduser().absolute())
+        text = (f"wrote {result['file']}: {result['offered']} photos to delete in Google Photos"
+                + (f"; {result['waiting for a verified NAS copy']} wait for photofs archive" if result["waiting for a verified NAS copy"] else ""))
+    elif args.action == "confirm":
+        if args.day:
+            try:
+                dt.date.fromisoformat(args.day)
+            except ValueError:
+                raise PhotofsError(f"--day must be YYYY-MM-DD, got {args.day!r}") from None
+        result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
+        text = f"{result['confirmed removed']} photos confirmed removed from the cloud"
+    else:
+        result = rq.cancel(lib, None if args.all else _ids(args.ids))
+        text = f"{result['cancelled']} photos taken back off the queue"
+    emit(args, result, text)
+    return 0
+
+
 def cmd_sort(args, library: Path) -> int:
     from photofs.jobs import sort_io
     lib = LibraryFolder(library)

@@ -77,6 +77,18 @@ def fs(library_copy):
 
 
 @pytest.fixture
+def nas_lib(tmp_path, originals):
+    """A library with a NAS folder, the sample photos indexed: (library, nas)."""
+    from photofs.jobs.add_folder import add_folder
+    nas = tmp_path / "nas"
+    nas.mkdir()
+    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    add_folder(lib, originals, progress=False)
+    yield lib, nas
+    lib.close()
+
+
+@pytest.fixture
 def library(tmp_path) -> LibraryFolder:
     lib = LibraryFolder.create(tmp_path / "library", Settings(birth_date=BIRTH, time_zone=ZONE))
     yield lib

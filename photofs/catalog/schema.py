@@ -102,4 +102,15 @@ MIGRATIONS.append(
     ALTER TABLE items ADD COLUMN trashed INTEGER NOT NULL DEFAULT 0;
     """
 )
+MIGRATIONS.append(
+    # 4: the NAS copy. nas_path holds where the archived original is; nas_sha256 and
+    #    nas_size what was verified there after writing (they differ from sha256/size
+    #    when photofs wrote GPS or a description into a JPEG that lacked them).
+    """
+    ALTER TABLE items ADD COLUMN nas_sha256 TEXT;
+    ALTER TABLE items ADD COLUMN nas_size INTEGER;
+    ALTER TABLE items ADD COLUMN archived_at REAL;
+    ALTER TABLE queue ADD COLUMN removed_at REAL;
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from photofs.domain.sorting import QueueState
+from photofs.domain.sorting import PENDING, QueueState
 
 
 @dataclass
@@ -27,11 +27,18 @@ class SortStateStore:
     """Mixed into Catalog: it owns the connection and the transaction."""
 
     def load_sort_state(self) -> tuple[list[tuple[str, int, str]], list[tuple[str, str]], list[int]]:
+        """(pins, user folders, ids still waiting to leave the cloud)."""
         with self._lock:
             pins = [tuple(r) for r in self._db.execute("SELECT view, item_id, folder FROM pins")]
             folders = [tuple(r) for r in self._db.execute("SELECT view, path FROM user_folders")]
-            queued = [r[0] for r in self._db.execute("SELECT item_id FROM queue WHERE state=?", (str(QueueState.QUEUED),))]
+            queued = [r[0] for r in self._db.execute(
+                f"SELECT item_id FROM queue WHERE state IN ({','.join('?' * len(PENDING))})", [str(p) for p in PENDING])]
         return pins, folders, queued
+
+    def removed_ids(self) -> set[int]:
+        """Confirmed gone from the cloud: shown nowhere in the mount."""
+        with self._lock:
+            return {r[0] for r in self._db.execute("SELECT item_id FROM queue WHERE state=?", (str(QueueState.REMOVED),))}
 
     def apply_sort_change(self, change: SortChange) -> None:
         now = time.time()
@@ -43,15 +50,37 @@ class SortStateStore:
                 db.executemany("INSERT INTO pins (view, item_id, folder) VALUES (?, ?, ?)",
                                [(view, item, f) for f in sorted(folders)])
             for item in change.queue_add:
+                # An item already archived or on a worksheet keeps that progress.
+                verified = db.execute("SELECT nas_sha256 IS NOT NULL FROM items WHERE id=?", (item,)).fetchone()
+                state = QueueState.ARCHIVED if verified and verified[0] else QueueState.QUEUED
                 db.execute("INSERT INTO queue (item_id, state, queued_at, updated_at) VALUES (?, ?, ?, ?) "
-                           "ON CONFLICT (item_id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at",
-                           (item, str(QueueState.QUEUED), now, now))
+                           "ON CONFLICT (item_id) DO UPDATE SET state=excluded.state, updated_at=excluded.updated_at "
+                           "WHERE queue.state IN (?, ?)",
+                           (item, str(state), now, now, str(QueueState.CANCELLED), str(QueueState.REMOVED)))
             for item in change.queue_remove:
-                db.execute("UPDATE queue SET state=?, updated_at=? WHERE item_id=? AND state=?",
-                           (str(QueueState.CANCELLED), now, item, str(QueueState.QUEUED)))
+                db.execute(f"UPDATE queue SET state=?, updated_at=? WHERE item_id=? AND state IN ({','.join('?' * len(PENDING))})",
+                           (str(QueueState.CANCELLED), now, item, *[str(p) for p in PENDING]))
             db.executemany("INSERT OR IGNORE INTO user_folders (view, path, created_at) VALUES (?, ?, ?)",
                            [(v, p, now) for v, p in sorted(change.folders_add)])
             db.executemany("DELETE FROM user_folders WHERE view=? AND path=?", sorted(change.folders_remove))
+
+    def queue_rows(self) -> list[tuple[int, str, float, float | None]]:
+        """(item id, state, queued_at, removed_at) of everything ever queued."""
+        with self._lock:
+            return [tuple(r) for r in self._db.execute(
+                "SELECT item_id, state, queued_at, removed_at FROM queue ORDER BY queued_at, item_id")]
+
+    def set_queue_state(self, ids: list[int], state: QueueState, only_from: tuple[QueueState, ...]) -> int:
+        """Move items to `state`, only those now in one of `only_from`; returns how many moved."""
+        now = time.time()
+        marks = ",".join("?" * len(only_from))
+        with self.transaction() as db:
+            n = 0
+            for item in ids:
+                n += db.execute(f"UPDATE queue SET state=?, updated_at=?, removed_at=CASE WHEN ?='removed' THEN ? "
+                                f"ELSE removed_at END WHERE item_id=? AND state IN ({marks})",
+                                (str(state), now, str(state), now, item, *[str(s) for s in only_from])).rowcount
+        return n
 
     def reset_sort(self, view: str | None = None) -> int:
         """Drop the overrides (pins and user folders) of one view, or of all; returns how many."""

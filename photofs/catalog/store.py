@@ -151,6 +151,20 @@ class Catalog(SortStateStore):
             db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, state=?, error=NULL, updated_at=? "
                        "WHERE id=?", (phash, thumb_size, dihedral, histogram, str(ItemState.THUMBNAILED), time.time(), item_id))
 
+    def set_archived(self, item_id: int, nas_path: str, nas_sha256: str, nas_size: int) -> None:
+        """Record a verified NAS copy."""
+        with self.transaction() as db:
+            db.execute("UPDATE items SET nas_path=?, nas_sha256=?, nas_size=?, archived_at=?, updated_at=? WHERE id=?",
+                       (nas_path, nas_sha256, nas_size, time.time(), time.time(), item_id))
+            db.execute("UPDATE queue SET state='archived', updated_at=? WHERE item_id=? AND state='queued'",
+                       (time.time(), item_id))
+
+    def promote_archived(self) -> int:
+        """Queued items whose copy was verified earlier: safe to offer now."""
+        with self.transaction() as db:
+            return db.execute("UPDATE queue SET state='archived', updated_at=? WHERE state='queued' AND item_id IN "
+                              "(SELECT id FROM items WHERE nas_sha256 IS NOT NULL)", (time.time(),)).rowcount
+
     def set_error(self, item_id: int, reason: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE items SET state=?, error=?, updated_at=? WHERE id=?",
@@ -181,7 +195,8 @@ class Catalog(SortStateStore):
         large library never sits in memory as Python tuples all at once."""
         with self._lock:
             cur = self._db.execute(
-                f"SELECT {', '.join(columns)} FROM items WHERE state=? AND trashed=0 ORDER BY id",
+                f"SELECT {', '.join(columns)} FROM items WHERE state=? AND trashed=0 "
+                "AND id NOT IN (SELECT item_id FROM queue WHERE state='removed') ORDER BY id",
                 (str(ItemState.THUMBNAILED),),
             )
             while rows := cur.fetchmany(chunk):

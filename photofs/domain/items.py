@@ -52,7 +52,10 @@ class Item:
     albums: list[str] = field(default_factory=list)
     dihedral: bytes | None = None     # phashes of the 7 other flips/rotations of the thumbnail
     histogram: bytes | None = None    # the thumbnail's colour signature
-    nas_path: str | None = None
+    nas_path: str | None = None       # the archived original on the NAS
+    nas_sha256: str | None = None     # what was verified there after writing
+    nas_size: int | None = None
+    archived_at: float | None = None
     url: str | None = None
     kind: str = "photo"               # photo | video
     description: str | None = None

@@ -10,9 +10,16 @@ SORTED = "sorted"
 
 
 class QueueState(StrEnum):
+    """queued -> archived (NAS copy verified) -> worksheet -> removed, or cancelled."""
     QUEUED = "queued"        # the user deleted it in the mount
+    ARCHIVED = "archived"    # its original has a verified copy on the NAS: safe to offer
+    WORKSHEET = "worksheet"  # offered on a removal worksheet
+    REMOVED = "removed"      # the user confirmed it is gone from the cloud
     CANCELLED = "cancelled"  # taken back off the queue
-    # archive, worksheet and removed come with the archive issue
+
+
+# Still waiting to leave the cloud: shown in /to-delete/, hidden from every other view.
+PENDING = (QueueState.QUEUED, QueueState.ARCHIVED, QueueState.WORKSHEET)
 
 
 # What Finder, Explorer and desktop environments write next to photos. They are

@@ -64,16 +64,7 @@ def exif_bytes(item: Item, local_time: dt.datetime | None) -> bytes:
             minutes = int(offset.total_seconds() // 60)
             sign = "-" if minutes < 0 else "+"
             exif[piexif.ExifIFD.OffsetTimeOriginal] = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}".encode()
-    gps = {}
-    if item.gps_lat is not None and item.gps_lon is not None:
-        gps[piexif.GPSIFD.GPSLatitudeRef] = b"S" if item.gps_lat < 0 else b"N"
-        gps[piexif.GPSIFD.GPSLatitude] = _dms(abs(item.gps_lat))
-        gps[piexif.GPSIFD.GPSLongitudeRef] = b"W" if item.gps_lon < 0 else b"E"
-        gps[piexif.GPSIFD.GPSLongitude] = _dms(abs(item.gps_lon))
-        if item.gps_alt is not None:
-            gps[piexif.GPSIFD.GPSAltitudeRef] = 1 if item.gps_alt < 0 else 0
-            alt = Fraction(abs(item.gps_alt)).limit_denominator(100)
-            gps[piexif.GPSIFD.GPSAltitude] = (alt.numerator, alt.denominator)
+    gps = gps_ifd(item.gps_lat, item.gps_lon, item.gps_alt) if item.gps_lat is not None and item.gps_lon is not None else {}
     return piexif.dump({"0th": zeroth, "Exif": exif, "GPS": gps, "1st": {}, "thumbnail": None})
 
 
@@ -91,6 +82,17 @@ def insert_exif(exif: bytes, jpeg: bytes) -> bytes:
     out = io.BytesIO()
     piexif.insert(exif, jpeg, out)
     return out.getvalue()
+
+
+def gps_ifd(lat: float, lon: float, alt: float | None = None) -> dict:
+    """An EXIF GPS block for a position."""
+    gps = {piexif.GPSIFD.GPSLatitudeRef: b"S" if lat < 0 else b"N", piexif.GPSIFD.GPSLatitude: _dms(abs(lat)),
+           piexif.GPSIFD.GPSLongitudeRef: b"W" if lon < 0 else b"E", piexif.GPSIFD.GPSLongitude: _dms(abs(lon))}
+    if alt is not None:
+        gps[piexif.GPSIFD.GPSAltitudeRef] = 1 if alt < 0 else 0
+        fraction = Fraction(abs(alt)).limit_denominator(100)
+        gps[piexif.GPSIFD.GPSAltitude] = (fraction.numerator, fraction.denominator)
+    return gps
 
 
 def _dms(value: float) -> tuple:

@@ -1,0 +1,154 @@
+"""`photofs queue list | worksheet | confirm | cancel`: the cloud-removal queue.
+
+An item moves `queued -> archived (NAS copy verified) -> worksheet -> removed`,
+or is `cancelled`. Nothing reaches a worksheet, and nothing is confirmed removed,
+without a verified copy on the NAS that is still there.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html
+import os
+import shutil
+from collections import defaultdict
+from pathlib import Path
+
+from photofs.domain.items import Item
+from photofs.domain.sorting import PENDING, QueueState
+from photofs.errors import PhotofsError
+from photofs.library_folder import LibraryFolder
+
+SAFE = (QueueState.ARCHIVED, QueueState.WORKSHEET)
+
+
+def queue_entries(lib: LibraryFolder, states=None) -> list[tuple[Item, str]]:
+    cat = lib.catalog
+    out = []
+    for item_id, state, _, _ in cat.queue_rows():
+        if states is None or state in states:
+            item = cat.get(item_id)
+            if item is not None:
+                out.append((item, state))
+    return out
+
+
+def verified_copy(item: Item) -> bool:
+    """The NAS copy is recorded and still there, byte for byte (re-hashed: safety first)."""
+    if not item.nas_sha256 or not item.nas_path:
+        return False
+    try:
+        path = Path(item.nas_path)
+        if path.stat().st_size != item.nas_size:
+            return False
+        h = hashlib.sha256()
+        with open(path, "rb") as f:
+            while chunk := f.read(1 << 20):
+                h.update(chunk)
+        return h.hexdigest() == item.nas_sha256
+    except OSError:
+        return False
+
+
+def worksheet(lib: LibraryFolder, out: Path) -> dict:
+    entries = queue_entries(lib, [str(s) for s in PENDING])
+    offered = [i for i, state in entries if state in SAFE and verified_copy(i)]
+    waiting = [i for i, state in entries if i not in offered]
+    page = render(lib, offered, waiting)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        tmp.write_text(page, encoding="utf-8")
+        tmp.replace(out)
+    except OSError as e:
+        raise PhotofsError(f"cannot write {out}: {e.strerror or e}") from None
+    lib.catalog.set_queue_state([i.id for i in offered], QueueState.WORKSHEET, SAFE)
+    return {"file": str(out), "offered": len(offered), "waiting for a verified NAS copy": len(waiting)}
+
+
+def render(lib: LibraryFolder, offered: list[Item], waiting: list[Item]) -> str:
+    """A self-contained page: thumbnails inline, every string escaped, links only to http(s)."""
+    tz = lib.calendar.tz
+    days: dict[str, list[Item]] = defaultdict(list)
+    for item in sorted(offered, key=lambda i: (i.taken_at is None, i.taken_at or 0)):
+        day = dt.datetime.fromtimestamp(item.taken_at, tz).date().isoformat() if item.taken_at else "undated"
+        days[day].append(item)
+    e = html.escape
+    parts = ["<!doctype html><html lang=en><head><meta charset=utf-8>",
+             "<meta http-equiv=Content-Security-Policy content=\"default-src 'none'; img-src data:; style-src 'unsafe-inline'\">",
+             "<title>photofs: photos to delete in Google Photos</title><style>",
+             "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}figure{display:inline-block;width:14em;",
+             "margin:.5em;vertical-align:top;font-size:.85em;word-break:break-all}img{max-width:100%}h2{margin-top:2em}",
+             "</style></head><body>",
+             f"<h1>{len(offered)} photos to delete in Google Photos</h1>",
+             "<p>Each has a verified copy on your NAS. Delete them in Google Photos day by day, then run "
+             "<code>photofs queue confirm --day YYYY-MM-DD</code>.</p>"]
+    for day, items in days.items():
+        parts.append(f"<h2>{e(day)} <small>({len(items)})</small></h2>")
+        for item in items:
+            thumb = lib.thumbs.get(item)
+            img = (f"<img alt=\"{e(item.original_name)}\" src=\"data:image/jpeg;base64,{base64.b64encode(thumb).decode()}\">"
+                   if thumb else "")
+            when = dt.datetime.fromtimestamp(item.taken_at, tz).strftime("%H:%M") if item.taken_at else ""
+            url = item.url or ""
+            link = (f"<a href=\"{e(url)}\" rel=\"noreferrer noopener\" target=_blank>open in Google Photos</a>"
+                    if url.startswith(("https://", "http://")) else "<em>no Google Photos link</em>")
+            parts.append(f"<figure data-id=\"{item.id}\">{img}<figcaption><b>{e(item.original_name)}</b> {e(when)}<br>"
+                         f"NAS: {e(item.nas_path or '')}<br>{link}</figcaption></figure>")
+    if waiting:
+        parts.append(f"<h2>Not yet: {len(waiting)} waiting for a verified copy on the NAS</h2><ul>")
+        parts += [f"<li>{e(i.original_name)}</li>" for i in waiting]
+        parts.append("</ul><p>Run <code>photofs archive</code> first.</p>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def confirm(lib: LibraryFolder, ids: list[int] | None = None, day: str | None = None) -> dict:
+    entries = queue_entries(lib, [str(s) for s in PENDING])
+    tz = lib.calendar.tz
+    chosen = []
+    for item, state in entries:
+        if ids is not None and item.id not in ids:
+            continue
+        if day is not None:
+            when = dt.datetime.fromtimestamp(item.taken_at, tz).date().isoformat() if item.taken_at else "undated"
+            if when != day:
+                continue
+        chosen.append((item, state))
+    if ids is not None and len(chosen) < len(set(ids)):
+        missing = sorted(set(ids) - {i.id for i, _ in chosen})
+        raise PhotofsError(f"not in the removal queue: {', '.join(map(str, missing))}")
+    unsafe = [i for i, state in chosen if state not in SAFE or not verified_copy(i)]
+    if unsafe:
+        raise PhotofsError(f"{len(unsafe)} of these have no verified NAS copy yet ({unsafe[0].original_name}, ...): "
+                           "run photofs archive first; nothing was confirmed")
+    moved = 0
+    for item, _ in chosen:
+        if item.source == "folder":
+            _to_trash(lib, item)
+            moved += 1
+    n = lib.catalog.set_queue_state([i.id for i, _ in chosen], QueueState.REMOVED, SAFE)
+    return {"confirmed removed": n, "folder originals moved to .photofs-trash": moved}
+
+
+def _to_trash(lib: LibraryFolder, item: Item) -> None:
+    """Folder originals are never deleted: they move into .photofs-trash/ on the NAS."""
+    trash = Path(lib.settings.nas_path).expanduser() / ".photofs-trash"
+    src = Path(item.source_id)
+    if not src.exists():
+        return
+    dest = trash / src.relative_to(src.anchor)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    n = 2
+    while dest.exists():
+        dest = dest.with_name(f"{src.stem} ({n}){src.suffix}")
+        n += 1
+    shutil.move(src, dest)
+
+
+def cancel(lib: LibraryFolder, ids: list[int] | None) -> dict:
+    pending = [i.id for i, _ in queue_entries(lib, [str(s) for s in PENDING])]
+    chosen = pending if ids is None else [i for i in ids if i in pending]
+    n = lib.catalog.set_queue_state(chosen, QueueState.CANCELLED, PENDING)
+    return {"cancelled": n}

@@ -97,6 +97,15 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--all", action="store_true")
     a.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("export-thumbs", help="write views as real folders of real thumbnail files")
+    c.add_argument("dir", type=Path, metavar="DIR")
+    c.add_argument("--view", action="append", metavar="V", help="only this view (repeatable; default: every view)")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("rebuild", help="rebuild the catalog from a folder of thumbnails")
+    c.add_argument("--from-thumbs", type=Path, required=True, metavar="DIR")
+    c.add_argument("--json", action="store_true")
+
     c = sub.add_parser("sort", help="save, restore or reset where you put your photos")
     sort = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
     a = sort.add_parser("export", help="write every photo's folder in every view (JSON lines)")

@@ -201,6 +201,20 @@ def cmd_queue(args, library: Path) -> int:
     return 0
 
 
+def cmd_export_thumbs(args, library: Path) -> int:
+    from photofs.jobs.thumb_export import export_thumbs
+    summary = export_thumbs(LibraryFolder(library), args.dir.expanduser().absolute(), args.view)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
+def cmd_rebuild(args, library: Path) -> int:
+    from photofs.jobs.thumb_export import rebuild_from_thumbs
+    summary = rebuild_from_thumbs(LibraryFolder(library), args.from_thumbs.expanduser().absolute())
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
 def cmd_sort(args, library: Path) -> int:
     from photofs.jobs import sort_io
     lib = LibraryFolder(library)

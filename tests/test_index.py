@@ -13,7 +13,7 @@ from PIL import Image
 
 from photofs.imaging import colour
 from photofs.imaging.thumbnail import make_thumbnail
-from photofs.index.groupings import folder_gallery, resolution_group
+from photofs.index.groupings import collections_of, folder_gallery, resolution_group
 from photofs.index.hamming import HammingIndex, brute_force_pairs
 from photofs.index.names import name_group, name_parts
 from photofs.jobs.add_folder import add_folder
@@ -91,7 +91,7 @@ def test_resolution_groups(w, h, group):
     ("/nas/added-root/IMG_1.jpg", None),
 ])
 def test_folder_galleries(path, gallery):
-    assert folder_gallery(path, {"/nas/added-root"}) == gallery
+    assert folder_gallery(path, collections_of(["/nas/added-root/sub"])) == gallery
 
 
 def test_colour_groups_are_what_a_person_sees():

@@ -225,10 +225,6 @@ class Catalog(SortStateStore):
             db.execute("INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
                        (path, time.time()))
 
-    def folder_roots(self) -> set[str]:
-        with self._lock:
-            return {r[0] for r in self._db.execute("SELECT path FROM folders")}
-
     def folder_scanned(self, path: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE folders SET last_scan=? WHERE path=?", (time.time(), path))

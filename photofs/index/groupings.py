@@ -17,11 +17,23 @@ _GENERIC_FOLDER = re.compile(
     r"(18|19|20)\d{2}([-_ ]\d{2}([-_ ]\d{2})?)?)$", re.I)
 
 
-def folder_gallery(source_id: str, roots: set[str] = frozenset()) -> str | None:
+def folder_gallery(source_id: str, collections: set[str] = frozenset()) -> str | None:
     """The gallery a folder-source photo's own folder stands for, or None when the
-    folder is generic or is itself a folder the user added (loose photos)."""
+    folder is generic or is a collection (it has sub-folders of photos: its loose
+    photos join inferred galleries)."""
     parent = source_id.rpartition(os.sep)[0]
-    return None if parent in roots else _gallery_of_folder(parent)
+    return None if parent in collections else _gallery_of_folder(parent)
+
+
+def collections_of(folders) -> set[str]:
+    """Every folder that holds another folder of photos."""
+    out = set()
+    for folder in folders:
+        parent = folder.rpartition(os.sep)[0]
+        while parent and parent not in out:
+            out.add(parent)
+            parent = parent.rpartition(os.sep)[0]
+    return out
 
 
 @lru_cache(maxsize=65536)  # photos come hundreds to a folder

@@ -5,6 +5,7 @@ interned: each array holds a small integer code into a list of distinct values."
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -12,7 +13,7 @@ import numpy as np
 from photofs.catalog import Catalog
 from photofs.imaging import colour
 from photofs.imaging.similarity import VARIANTS
-from photofs.index.groupings import folder_gallery, resolution_group
+from photofs.index.groupings import collections_of, folder_gallery, resolution_group
 from photofs.index.names import name_keys
 
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
@@ -77,14 +78,26 @@ class Snapshot:
         interners = {k: Interner() for k in ("resolution", "name_group", "name_prefix", "gallery")}
         parts, galleries = [], ([], [])
         offset = 0
-        roots = catalog.folder_roots()
+        loose: list[tuple[int, str]] = []  # (row, folder) of folder photos without albums
+        folders: set[str] = set()
         for rows in catalog.visible_rows(COLUMNS):
             parts.append(_arrays(rows, interners))
             for i, r in enumerate(rows):
-                for g in _galleries(r[10], r[9], roots):
+                albums = json.loads(r[10]) if r[10] else []
+                for g in (a.replace("/", "_") for a in albums if a):
                     galleries[0].append(offset + i)
                     galleries[1].append(interners["gallery"](g))
+                if not albums:
+                    folder = r[9].rpartition(os.sep)[0]
+                    folders.add(folder)
+                    loose.append((offset + i, r[9]))
             offset += len(rows)
+        collections = collections_of(folders)
+        for row, source_id in loose:
+            g = folder_gallery(source_id, collections)
+            if g:
+                galleries[0].append(row)
+                galleries[1].append(interners["gallery"](g))
         if parts:
             cols = [np.concatenate(c) for c in zip(*parts)]
         else:
@@ -100,14 +113,6 @@ def _fixed(rows: list[tuple], col: int, width: int, dtype) -> np.ndarray:
     """A column of fixed-size blobs as one array; missing or malformed blobs are zeros."""
     zero = bytes(width)
     return np.frombuffer(b"".join(r[col] if r[col] and len(r[col]) == width else zero for r in rows), dtype)
-
-
-def _galleries(albums_json: str | None, source_id: str, roots: set[str]) -> list[str]:
-    albums = json.loads(albums_json) if albums_json else []
-    if albums:
-        return [a.replace("/", "_") for a in albums if a]
-    folder = folder_gallery(source_id, roots)
-    return [folder] if folder else []
 
 
 def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray, ...]:

@@ -1,0 +1,148 @@
+"""`photofs export-thumbs DIR [--view V]` and `photofs rebuild --from-thumbs DIR`.
+
+Export writes views as real folders of real thumbnail files (the same bytes the
+mount serves, mtime = capture time). Every thumbnail carries its item's record
+in EXIF, so such a folder is a backup of the catalog: rebuild reads the records
+back into a catalog, puts the thumbnails back into the cache, and takes the
+folder each file sits in as its sort state (a folder the view's rule would not
+have put it in becomes a pin; folders the rule does not make become your
+folders; files in `to-delete/` are queued again).
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from pathlib import Path
+
+from PIL import Image
+
+from photofs.catalog.sort_state import SortChange
+from photofs.domain.items import ItemState
+from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
+from photofs.errors import PhotofsError
+from photofs.imaging import colour
+from photofs.imaging.exif_record import item_from_record, read_record
+from photofs.imaging.similarity import dihedral_hashes
+from photofs.imaging.thumbnail import phash_hex
+from photofs.jobs.summary import JobSummary
+from photofs.library_folder import LibraryFolder
+from photofs.vfs import PhotoVFS
+from photofs.vfs.tree import Dir, MountState, key_str
+
+
+def export_thumbs(lib: LibraryFolder, out: Path, views: list[str] | None = None) -> JobSummary:
+    for view in views or []:
+        if view not in VIEWS:
+            raise PhotofsError(f"unknown view {view!r}; views are: {', '.join(VIEWS)}")
+    summary = JobSummary("export-thumbs")
+    vfs = PhotoVFS(lib.path, refresh_seconds=3600)
+    try:
+        for view in views or VIEWS:
+            _export_dir(vfs, f"/{view}", out / view, summary)
+    except OSError as e:
+        raise PhotofsError(f"cannot write to {out}: {e.strerror or e}") from None
+    finally:
+        vfs.close()
+    return summary
+
+
+def _export_dir(vfs: PhotoVFS, path: str, dest: Path, summary: JobSummary) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for name, st in vfs.listdir(path):
+        if is_desktop_name(name):
+            continue
+        child = f"{path}/{name}"
+        if st.is_dir:
+            _export_dir(vfs, child, dest / name, summary)
+            continue
+        target = dest / name
+        data = vfs.read_file(child)
+        if not (target.exists() and target.read_bytes() == data):
+            target.write_bytes(data)
+            summary.counts["written"] += 1
+        else:
+            summary.counts["unchanged"] += 1
+        os.utime(target, (st.mtime, st.mtime))
+
+
+def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
+    if not folder.is_dir():
+        raise PhotofsError(f"{folder}: not a folder of thumbnails")
+    summary = JobSummary("rebuild")
+    cat, store = lib.catalog, lib.thumbs
+    found: dict[tuple[str, str], tuple] = {}   # identity -> (item, jpeg)
+    places: list[tuple[tuple[str, str], tuple[str, ...]]] = []
+    for path in sorted(folder.rglob("*.jpg")):
+        rel = path.relative_to(folder).parts
+        try:
+            data = path.read_bytes()
+            item = item_from_record(read_record(data))
+        except (OSError, ValueError) as e:
+            summary.counts["not photofs thumbnails"] += 1
+            summary.problem(str(path), str(e))
+            continue
+        key = (item.source, item.source_id)
+        found.setdefault(key, (item, data))
+        if rel[0] in VIEWS:
+            places.append((key, rel[:-1]))
+    # Items back into the catalog, their thumbnails back into the cache.
+    existing = {(i.source, i.source_id) for i in cat.items()}
+    new = [item for key, (item, _) in found.items() if key not in existing]
+    for item in new:
+        item.week = lib.calendar.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
+        item.state = ItemState.INDEXED
+    cat.upsert_many(new)
+    summary.counts["items restored"] = len(new)
+    summary.counts["already in the catalog"] = len(found) - len(new)
+    for item, data in found.values():
+        item_id = cat.get_by_source(item.source, item.source_id).id
+        item.id = item_id
+        with Image.open(io.BytesIO(data)) as img:
+            img.load()
+            pixels = img.convert("RGB")
+            phash = phash_hex(pixels)
+            cat.set_thumbnail(item_id, phash, len(data), dihedral_hashes(pixels), colour.signature(pixels))
+        item.phash = phash
+        store.cache.set(store.key(cat.get(item_id)), data)
+    empty_dirs = [p.relative_to(folder).parts for p in folder.rglob("*") if p.is_dir()]
+    _restore_sort_state(lib, found, places, [d for d in empty_dirs if d[0] in VIEWS and len(d) > 1], summary)
+    return summary
+
+
+def _restore_sort_state(lib, found, places, dirs, summary: JobSummary) -> None:
+    cat = lib.catalog
+    state = MountState(lib, cat.data_version())
+    for view, *sub in dirs:  # folders, the empty ones too: the rule's, or the user's
+        if view != TO_DELETE and state.resolve((view, *sub)) is None:
+            dirs_change = SortChange(folders_add={(view, "/".join(sub[:d])) for d in range(1, len(sub) + 1)})
+            cat.apply_sort_change(dirs_change)
+            state.overlay.apply(dirs_change)
+            state.changed()
+    row_of = {int(i): r for r, i in enumerate(state.snap.ids.tolist())}
+    ids = {key: cat.get_by_source(*key).id for key in found}
+    seen: dict[tuple[str, int], set[str]] = {}
+    change = SortChange()
+    for key, rel in places:
+        view, sub = rel[0], rel[1:]
+        item_id = ids[key]
+        if view == TO_DELETE:
+            change.queue_add.add(item_id)
+            continue
+        node = state.resolve((view, *sub))
+        tree = state.trees[view]
+        if isinstance(node, Dir) and (node.logical in tree.subdirs or node.logical in tree.leaves):
+            folder = key_str(tree.key_of(node.logical))
+        else:  # a folder the rule does not make: the user's
+            folder = "/".join(sub)
+            for depth in range(1, len(sub) + 1):
+                change.folders_add.add((view, "/".join(sub[:depth])))
+        seen.setdefault((view, item_id), set()).add(folder)
+    for (view, item_id), folders in seen.items():
+        row = row_of.get(item_id)
+        if row is None:
+            continue
+        change.pins[(view, item_id)] = set() if folders == state.default_folders(view, row) else folders
+    cat.apply_sort_change(change)
+    summary.counts["queued again"] = len(change.queue_add)
+    summary.counts["pins"] = sum(1 for f in change.pins.values() if f)

@@ -90,6 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = a.add_mutually_exclusive_group(required=True)
     g.add_argument("--ids", metavar="1,2,3", help="these items")
     g.add_argument("--day", metavar="YYYY-MM-DD", help="every offered photo captured that day")
+    g.add_argument("--absent-from", type=Path, nargs="+", metavar="PART",
+                   help="every offered photo that a newer Takeout (these parts) no longer has")
     a.add_argument("--json", action="store_true")
     a = q.add_parser("cancel", help="take photos back off the queue")
     g = a.add_mutually_exclusive_group(required=True)
@@ -102,8 +104,10 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--view", action="append", metavar="V", help="only this view (repeatable; default: every view)")
     c.add_argument("--json", action="store_true")
 
-    c = sub.add_parser("rebuild", help="rebuild the catalog from a folder of thumbnails")
-    c.add_argument("--from-thumbs", type=Path, required=True, metavar="DIR")
+    c = sub.add_parser("rebuild", help="rebuild the catalog from thumbnails, or reconcile it with originals on the NAS")
+    g = c.add_mutually_exclusive_group(required=True)
+    g.add_argument("--from-thumbs", type=Path, metavar="DIR", help="a folder written by export-thumbs")
+    g.add_argument("--originals", type=Path, metavar="DIR", help="a folder of originals (the NAS) to match to the catalog")
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("sort", help="save, restore or reset where you put your photos")

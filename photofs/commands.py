@@ -192,7 +192,11 @@ def cmd_queue(args, library: Path) -> int:
                 dt.date.fromisoformat(args.day)
             except ValueError:
                 raise PhotofsError(f"--day must be YYYY-MM-DD, got {args.day!r}") from None
-        result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
+        if args.absent_from:
+            ids = rq.absent_from_takeout(lib, args.absent_from)
+            result = rq.confirm(lib, ids) if ids else {"confirmed removed": 0}
+        else:
+            result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
         text = f"{result['confirmed removed']} photos confirmed removed from the cloud"
     else:
         result = rq.cancel(lib, None if args.all else _ids(args.ids))
@@ -209,8 +213,12 @@ def cmd_export_thumbs(args, library: Path) -> int:
 
 
 def cmd_rebuild(args, library: Path) -> int:
-    from photofs.jobs.thumb_export import rebuild_from_thumbs
-    summary = rebuild_from_thumbs(LibraryFolder(library), args.from_thumbs.expanduser().absolute())
+    if args.originals:
+        from photofs.jobs.reconcile import reconcile
+        summary = reconcile(LibraryFolder(library), args.originals.expanduser().absolute())
+    else:
+        from photofs.jobs.thumb_export import rebuild_from_thumbs
+        summary = rebuild_from_thumbs(LibraryFolder(library), args.from_thumbs.expanduser().absolute())
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 

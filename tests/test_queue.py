@@ -243,3 +243,32 @@ def test_confirm_checks_the_copy_is_still_there_byte_for_byte(setup):
     assert states(lib)[item.original_name] == QueueState.ARCHIVED
     assert json.loads(Path(item.nas_path + ".photofs.json").read_text())["sha256"] == item.sha256
     assert hashlib.sha256(Path(item.source_id).read_bytes()).hexdigest() == item.sha256  # original untouched
+
+
+def test_confirm_what_a_newer_takeout_no_longer_has(tmp_path, capsys):
+    import zipfile
+    from conftest import CLI
+    from photofs.jobs.import_takeout import import_takeout
+    from photofs.catalog.sort_state import SortChange
+    from takeout_builder import full_takeout
+    nas = tmp_path / "nas"
+    nas.mkdir()
+    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    first = full_takeout().zip(tmp_path / "t1.zip")
+    import_takeout(lib, [first], progress=False)
+    archive(lib, progress=False)
+    by = {i.original_name: i for i in lib.catalog.items()}
+    deleted, kept = by["IMG_0002.jpg"], by["IMG_0010.jpg"]
+    lib.catalog.apply_sort_change(SortChange(queue_add={deleted.id, kept.id}))
+    # The user deleted IMG_0002 in Google Photos; the newer Takeout lacks it (and its sidecar).
+    newer = tmp_path / "t2.zip"
+    with zipfile.ZipFile(first) as old, zipfile.ZipFile(newer, "w") as new:
+        for name in old.namelist():
+            if "IMG_0002.jpg" not in name:
+                new.writestr(name, old.read(name))
+    cli = CLI(capsys, lib.path)
+    assert cli.json("queue", "confirm", "--absent-from", newer)["confirmed removed"] == 1
+    assert {i.original_name: s for i, s in rq.queue_entries(lib)} == {"IMG_0002.jpg": "removed", "IMG_0010.jpg": "archived"}
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK not really")
+    assert_one_error_line(*cli("queue", "confirm", "--absent-from", broken)[::2], "unreadable Takeout")

@@ -62,3 +62,32 @@ def test_bad_input(cli, tmp_path):
     result = cli.json("rebuild", "--from-thumbs", tmp_path / "t")
     assert result["counts"]["not photofs thumbnails"] == 1
     assert_one_error_line(*cli("export-thumbs", tmp_path / "x", "--view", "by-mood")[::2], "unknown view")
+
+
+def test_reconcile_originals_with_the_catalog(nas_lib, tmp_path, capsys):
+    import datetime as dt
+    from PIL import Image, ImageEnhance
+    from images import jpeg_bytes
+    from photofs.jobs.archive import archive
+    from photofs.jobs.thumbs import make_thumbs
+    lib, nas = nas_lib
+    make_thumbs(lib, progress=False)
+    archive(lib, progress=False)
+    items = lib.catalog.items()
+    # The catalog forgets its NAS copies (a restored backup), the NAS gains and loses files.
+    lib.catalog._db.execute("UPDATE items SET nas_path=NULL, nas_sha256=NULL, nas_size=NULL")
+    gone = next(i for i in items if i.original_name == "portrait.jpg")
+    os.unlink(gone.nas_path)
+    edited_src = next(i for i in items if i.original_name == "IMG_20190415_1004.jpg")
+    img = Image.open(edited_src.nas_path)
+    ImageEnhance.Brightness(img).enhance(1.05).save(edited_src.nas_path + ".tmp.jpg", quality=80)
+    os.replace(edited_src.nas_path + ".tmp.jpg", edited_src.nas_path)  # edited in place: other bytes
+    (nas / "stranger.jpg").write_bytes(jpeg_bytes(seed=777, when=dt.datetime(2001, 1, 1)))
+    result = CLI(capsys, lib.path).json("rebuild", "--originals", nas)
+    counts = result["counts"]
+    assert counts["matched by checksum"] == len(items) - 2 - 1  # files: minus the gone, the edited; twins share one
+    assert counts.get("matched by name and time", 0) + counts.get("matched by perceptual hash", 0) == 1
+    assert counts["on the NAS only"] == 1 and counts["in the catalog only"] == 1
+    assert any("stranger.jpg: not in the catalog" in p for p in result["problems"])
+    restored = [i for i in lib.catalog.items() if i.nas_sha256]
+    assert len(restored) == len(items) - 2  # only byte-identical files count as verified copies

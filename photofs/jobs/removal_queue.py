@@ -132,6 +132,33 @@ def confirm(lib: LibraryFolder, ids: list[int] | None = None, day: str | None = 
     return {"confirmed removed": n, "folder originals moved to .photofs-trash": moved}
 
 
+def absent_from_takeout(lib: LibraryFolder, parts: list[Path]) -> list[int]:
+    """Ids of offered Takeout items that a newer Takeout no longer has. Conservative:
+    absent means neither the file name nor the (title, capture time) appears anywhere."""
+    from photofs.jobs.import_takeout import _list, _open_all, _read_json
+    from photofs.jobs.summary import JobSummary
+    summary = JobSummary("absent-from")
+    containers = _open_all(parts, summary)
+    if summary.counts["unreadable parts"]:
+        raise PhotofsError(f"cannot tell what is absent from an unreadable Takeout: {summary.problems[0]}")
+    try:
+        folders = _list(containers, summary)
+        by_title = _read_json(folders, summary)
+    finally:
+        for c in containers:
+            c.close()
+    names = {name for f in folders.values() for name in f.media}
+    seen = {(title, int(m.taken_at)) for title, metas in by_title.items() for m in metas if m.taken_at is not None}
+    absent = []
+    for item, state in queue_entries(lib, [str(s) for s in SAFE]):
+        if item.source != "takeout" or item.original_name in names:
+            continue
+        if item.taken_at is not None and (item.original_name, int(item.taken_at)) in seen:
+            continue
+        absent.append(item.id)
+    return absent
+
+
 def _to_trash(lib: LibraryFolder, item: Item) -> None:
     """Folder originals are never deleted: they move into .photofs-trash/ on the NAS."""
     trash = Path(lib.settings.nas_path).expanduser() / ".photofs-trash"

@@ -248,6 +248,9 @@ def test_cli(cli, tmp_path):
     part = full_takeout().zip(tmp_path / "t.zip")
     data = cli.json("import-takeout", part)
     assert data["counts"]["new"] > 20
+    row = next(r for r in cli.json("items") if r["original_name"] == "IMG_0001.jpg")
+    assert row["albums"] == ["Family (old form)", "Italy 2019"] and row["people"] == ["Ada"]
+    assert row["url"].startswith("https://photos.google.com/") and row["nas_verified"] is False
     assert_one_error_line(*cli("import-takeout", tmp_path / "missing.zip")[::2], "no such file or folder")
     (tmp_path / "notes.txt").write_text("hi")
     code, out, err = cli("import-takeout", tmp_path / "notes.txt")

@@ -66,7 +66,15 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("umount", help="unmount")
     c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
 
-    c = sub.add_parser("status", help="counts per state and life weeks done")
+    c = sub.add_parser("status", help="your life in weeks: counts, progress, the grid")
+    c.add_argument("--png", type=Path, metavar="FILE", help="also draw the grid as an image")
+    c.add_argument("--html", type=Path, metavar="FILE", help="also write the grid as a page")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("week", help="one life week end to end: thumbnails, duplicates, archive, worksheet")
+    c.add_argument("n", type=int, nargs="?", metavar="N", help="the week (default: the next unfinished one)")
+    c.add_argument("--all-pending", action="store_true", help="every unfinished week (for cron or a timer)")
+    c.add_argument("--quiet", action="store_true", help="print nothing unless something went wrong")
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("items", help="catalog items with their metadata")
@@ -137,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args, library) or 0
     except PhotofsError as e:
         print(f"photofs: error: {e}", file=sys.stderr)
-        return EXIT_ERROR
+        return getattr(e, "exit_code", EXIT_ERROR)
     except KeyboardInterrupt:
         print("photofs: interrupted; finished work is kept, run the command again to go on", file=sys.stderr)
         return 130

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import sys
 from pathlib import Path
 
 import tzlocal
@@ -94,30 +95,48 @@ def cmd_umount(args, library: Path) -> int:
 
 
 def cmd_status(args, library: Path) -> int:
+    from photofs.jobs import lifegrid
     lib = LibraryFolder(library)
-    cat = lib.catalog
-    states = cat.state_counts()
-    weeks = cat.week_states()
-    done = sum(1 for w, counts in weeks.items() if 0 <= w < LIFE_WEEKS and _week_done(counts))
+    states = lib.catalog.state_counts()
+    grid = lifegrid.life_grid(lib)
+    g = grid.summary
     data = {
         "library": str(lib.path),
         "items": sum(states.values()),
         "states": {str(s): states.get(str(s), 0) for s in ItemState},
-        "weeks": {"goal": LIFE_WEEKS, "with_photos": sum(1 for w in weeks if 0 <= w < LIFE_WEEKS),
-                  "done": done, "current": lib.calendar.current_week()},
+        "weeks": {"goal": LIFE_WEEKS, "with_photos": g["weeks with photos"], "done": g["weeks done"],
+                  "current": g["current week"], "by_state": g["weeks by state"]},
+        "photos_on_nas": g["photos on the NAS"],
+        "gb_freed_in_cloud": round(g["bytes freed in the cloud"] / 1e9, 3),
+        "streak_days": g["streak days"],
     }
+    try:
+        if args.png:
+            lifegrid.png(grid, args.png.expanduser())
+            data["png"] = str(args.png)
+        if args.html:
+            lifegrid.page(grid, args.html.expanduser())
+            data["html"] = str(args.html)
+    except OSError as e:
+        raise PhotofsError(f"cannot write the grid: {e.strerror or e} ({e.filename})") from None
     lines = [f"library {lib.path}: {data['items']} items"]
     lines += [f"  {state:<12} {n}" for state, n in data["states"].items()]
-    w = data["weeks"]
-    lines.append(f"weeks done: {w['done']} / {w['goal']} ({w['with_photos']} with photos; this is week {w['current']})")
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
+        lines += ["", lifegrid.terminal(grid)]
+    else:
+        lines.append(grid.line())
+    lines.append(f"weeks done: {g['weeks done']} / {LIFE_WEEKS} ({g['weeks with photos']} with photos; this is week {g['current week']})")
     emit(args, data, "\n".join(lines))
     return 0
 
 
-def _week_done(counts: dict[str, int]) -> bool:
-    """A week is done when every photo still present has its thumbnail (later: archived)."""
-    present = {s: n for s, n in counts.items() if s != ItemState.MISSING}
-    return bool(present) and set(present) == {str(ItemState.THUMBNAILED)}
+def cmd_week(args, library: Path) -> int:
+    from photofs.jobs.week import run_weeks
+    lib = LibraryFolder(library)
+    results = run_weeks(lib, args.n, all_pending=args.all_pending, quiet=args.quiet or args.json)
+    if args.json:
+        emit(args, results, "")
+    return 0
 
 
 def cmd_items(args, library: Path) -> int:

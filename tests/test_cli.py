@@ -111,11 +111,12 @@ def test_status_and_items(cli, originals):
     assert status["states"]["indexed"] == 18 and status["weeks"]["done"] == 0 and status["weeks"]["goal"] == 5200
     cli.json("thumbs", "--weeks", "1508-1509")
     status = cli.json("status")
-    assert status["weeks"]["done"] == 2 and status["weeks"]["with_photos"] == 4
+    assert status["weeks"]["by_state"]["thumbnailed"] == 2 and status["weeks"]["with_photos"] == 4
+    assert status["weeks"]["by_state"]["found"] == 2 and status["weeks"]["done"] == 0  # done means archived
     cli.json("thumbs", "--all")
     status = cli.json("status")
     assert status["states"] == {"indexed": 0, "thumbnailed": 18, "missing": 0, "error": 0}
-    assert status["weeks"]["done"] == 4
+    assert status["weeks"]["by_state"]["thumbnailed"] == 4
     rows = cli.json("items", "--week", "1508")
     assert {r["week"] for r in rows} == {1508} and len(rows) == 7
     row = next(r for r in rows if r["original_name"] == "IMG_20190409_1002.jpg")
@@ -125,7 +126,7 @@ def test_status_and_items(cli, originals):
     code, out, _ = cli("items", "--week", "1508")
     assert code == 0 and len(out.splitlines()) == 7 and "IMG_20190409_1002.jpg" in out
     code, out, _ = cli("status")
-    assert "weeks done: 4 / 5200" in out
+    assert "weeks done: 0 / 5200 (4 with photos" in out
 
 
 def test_the_console_script_end_to_end(tmp_path, sample_originals):

@@ -113,4 +113,18 @@ MIGRATIONS.append(
     ALTER TABLE queue ADD COLUMN removed_at REAL;
     """
 )
+MIGRATIONS.append(
+    # 5: the weekly ritual. activity: a count of progress per local day (the streak);
+    #    reviewed_weeks: weeks the user has been through with `photofs week`.
+    """
+    CREATE TABLE activity (
+        day    TEXT PRIMARY KEY,        -- YYYY-MM-DD in the library's zone
+        events INTEGER NOT NULL
+    );
+    CREATE TABLE reviewed_weeks (
+        week        INTEGER PRIMARY KEY,
+        reviewed_at REAL NOT NULL
+    );
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,6 +13,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
+from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
 from photofs.domain.items import Item, ItemState, TimeSource
 from photofs.errors import PhotofsError
@@ -23,7 +24,7 @@ _JSON_COLUMNS = {"warnings", "albums", "people"}
 _BOOL_COLUMNS = {"favorited", "archived", "trashed"}
 
 
-class Catalog(SortStateStore):
+class Catalog(SortStateStore, ProgressStore):
     def __init__(self, path: Path):
         self.path = Path(path)
         try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tqdm import tqdm
+from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemState, TimeSource
 from photofs.domain.weeks import timestamp_of_wall_clock

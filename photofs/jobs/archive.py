@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 
 import piexif
-from tqdm import tqdm
+from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemState
 from photofs.errors import PhotofsError

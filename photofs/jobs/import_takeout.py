@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tqdm import tqdm
+from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemState, TimeSource
 from photofs.domain.weeks import timestamp_of_wall_clock

@@ -52,8 +52,10 @@ def verified_copy(item: Item) -> bool:
         return False
 
 
-def worksheet(lib: LibraryFolder, out: Path) -> dict:
+def worksheet(lib: LibraryFolder, out: Path, weeks: tuple[int, int] | None = None) -> dict:
     entries = queue_entries(lib, [str(s) for s in PENDING])
+    if weeks is not None:
+        entries = [(i, s) for i, s in entries if i.week is not None and weeks[0] <= i.week <= weeks[1]]
     offered = [i for i, state in entries if state in SAFE and verified_copy(i)]
     waiting = [i for i, state in entries if i not in offered]
     page = render(lib, offered, waiting)

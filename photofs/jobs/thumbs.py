@@ -6,7 +6,7 @@ the catalog; a re-run only does what is missing.
 
 from __future__ import annotations
 
-from tqdm import tqdm
+from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import ItemState
 from photofs.imaging.decode import BadImage

@@ -1,0 +1,128 @@
+"""`photofs week [N]`: one life week end to end, and what is left for you.
+
+1. thumbnails for the week's photos;
+2. the near-duplicate groups that hold its photos (to look at in /by-similar/);
+3. its originals archived to the NAS, verified;
+4. a removal worksheet for its photos that are safe to delete in Google Photos;
+then the week is marked reviewed. Without N: the next unfinished week. Every
+step resumes, and running it twice does nothing twice.
+
+`--all-pending --quiet` is for cron or a systemd timer: a lock keeps two runs
+apart, and the summary goes to LIBRARY/photofs.log. Exit codes: 0 done, 1 an
+error (one line on stderr), 2 a mistyped command, 3 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import logging
+from contextlib import contextmanager
+
+from photofs.domain.progress import WeekState, week_state
+from photofs.errors import PhotofsError
+from photofs.index.snapshot import Snapshot
+from photofs.jobs import removal_queue
+from photofs.jobs.archive import archive
+from photofs.jobs.thumbs import make_thumbs
+from photofs.library_folder import LibraryFolder
+from photofs.views import by_similar
+
+
+class Locked(PhotofsError):
+    exit_code = 3
+
+
+@contextmanager
+def library_lock(lib: LibraryFolder):
+    path = lib.path / ".photofs.lock"
+    with open(path, "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Locked(f"another photofs run is working on {lib.path}; try again later") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(f, fcntl.LOCK_UN)
+
+
+def unfinished_weeks(lib: LibraryFolder) -> list[int]:
+    figures = lib.catalog.week_figures()
+    reviewed = lib.catalog.reviewed_weeks()
+    return [w for w in sorted(figures) if w >= 0 and week_state(figures[w], w in reviewed) < WeekState.ARCHIVED]
+
+
+def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False) -> list[dict]:
+    log = _logger(lib)
+    with library_lock(lib):
+        if n is not None:
+            weeks = [n]
+        else:
+            weeks = unfinished_weeks(lib)
+            if not all_pending:
+                weeks = weeks[:1]
+        if not weeks and not quiet:
+            print("every week with photos is done: nothing to do")
+        results = []
+        for week in weeks:
+            result = run_week(lib, week)
+            results.append(result)
+            log.info("week %s: %s", week, result["summary"])
+            if not quiet:
+                print(result["text"])
+        return results
+
+
+def run_week(lib: LibraryFolder, week: int) -> dict:
+    cat = lib.catalog
+    cal = lib.calendar
+    if not cat.items(week=week):
+        raise PhotofsError(f"week {week} ({cal.folder_name(week)}) has no photos")
+    thumbs = make_thumbs(lib, (week, week), progress=False)
+    groups = similar_groups_of_week(lib, week)
+    lines = [f"week {cal.folder_name(week)}:", "  " + thumbs.as_text()]
+    if groups:
+        lines.append(f"  near-duplicates to look at in /by-similar/: {', '.join(groups)}")
+    archived = None
+    if lib.settings.nas_path:
+        try:
+            archived = archive(lib, (week, week), progress=False)
+            lines.append("  " + archived.as_text())
+        except PhotofsError as e:
+            lines.append(f"  ! archive: {e}")
+    else:
+        lines.append("  (no NAS set in photofs.toml: originals not archived yet)")
+    folder = lib.path / "worksheets"
+    folder.mkdir(exist_ok=True)
+    sheet = removal_queue.worksheet(lib, folder / f"week-{week:04d}.html", weeks=(week, week))
+    if sheet["offered"]:
+        lines.append(f"  {sheet['offered']} photos to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
+    cat.mark_reviewed(week)
+    done = thumbs.counts["made"] + (archived.counts["archived"] if archived else 0)
+    cat.record_activity(dt.datetime.now(cal.tz).date().isoformat(), max(done, 1))
+    figures = cat.week_figures().get(week)
+    state = week_state(figures, True)
+    lines.append(f"  this week is now: {state.label}")
+    summary = {"thumbs": thumbs.counts, "similar groups": len(groups),
+               "archived": dict(archived.counts) if archived else None, "worksheet": sheet["offered"],
+               "state": state.label}
+    return {"week": week, "folder": cal.folder_name(week), "summary": summary, "similar_groups": groups,
+            "text": "\n".join(lines)}
+
+
+def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:
+    snap = Snapshot.from_catalog(lib.catalog)
+    tree = by_similar.build(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+    return [path[0] for path, rows in tree.leaves.items() if (snap.week[rows] == week).any()]
+
+
+def _logger(lib: LibraryFolder) -> logging.Logger:
+    log = logging.getLogger(f"photofs.week.{lib.path}")
+    if not log.handlers:
+        handler = logging.FileHandler(lib.log_path)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        log.addHandler(handler)
+        log.setLevel(logging.INFO)
+        log.propagate = False
+    return log

@@ -50,7 +50,8 @@ def library_lock(lib: LibraryFolder):
 def unfinished_weeks(lib: LibraryFolder) -> list[int]:
     figures = lib.catalog.week_figures()
     reviewed = lib.catalog.reviewed_weeks()
-    return [w for w in sorted(figures) if w >= 0 and week_state(figures[w], w in reviewed) < WeekState.ARCHIVED]
+    # Before-birth weeks (old scans) are pending work too; they come first.
+    return [w for w in sorted(figures) if week_state(figures[w], w in reviewed) < WeekState.ARCHIVED]
 
 
 def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False) -> list[dict]:

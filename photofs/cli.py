@@ -51,6 +51,13 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     c.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("scan", help="walk the Library API week by week (finds what photofs created there)")
+    c.add_argument("--from-week", type=int, metavar="N")
+    c.add_argument("--to-week", type=int, metavar="N")
+    c.add_argument("--api-endpoint", metavar="URL", help="another host for the Google APIs (an emulator)")
+    c.add_argument("--token-file", type=Path, metavar="FILE", help="an authorized-user JSON instead of the stored login")
+    c.add_argument("--json", action="store_true")
+
     c = sub.add_parser("thumbs", help="make (or refresh) thumbnails and hashes")
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")

@@ -54,6 +54,20 @@ def cmd_import_takeout(args, library: Path) -> int:
     return 0
 
 
+def google_client(lib: LibraryFolder, args):
+    from photofs.sources.google.client import GoogleClient, load_credentials
+    token_file = args.token_file.expanduser() if args.token_file else lib.path / "credentials" / "token.json"
+    return GoogleClient(load_credentials(token_file, args.api_endpoint), lib.catalog, args.api_endpoint)
+
+
+def cmd_scan(args, library: Path) -> int:
+    from photofs.jobs.scan import scan
+    lib = LibraryFolder(library)
+    summary = scan(lib, google_client(lib, args), args.from_week, args.to_week)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
 def cmd_thumbs(args, library: Path) -> int:
     from photofs.jobs.thumbs import make_thumbs
     lib = LibraryFolder(library)

@@ -49,3 +49,22 @@ class ProgressStore:
             freed = self._db.execute("SELECT coalesce(sum(i.size), 0) FROM items i JOIN queue q ON q.item_id = i.id "
                                      "WHERE q.state = 'removed'").fetchone()[0]
         return {"photos on the NAS": archived, "bytes freed in the cloud": freed}
+
+    def quota_used(self, day: str, kind: str) -> int:
+        with self._lock:
+            row = self._db.execute("SELECT used FROM quota WHERE day=? AND kind=?", (day, kind)).fetchone()
+        return row[0] if row else 0
+
+    def use_quota(self, day: str, kind: str, n: int = 1) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO quota (day, kind, used) VALUES (?, ?, ?) "
+                       "ON CONFLICT (day, kind) DO UPDATE SET used = used + excluded.used", (day, kind, n))
+
+    def job_get(self, name: str) -> str | None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM job_state WHERE name=?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def job_set(self, name: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT OR REPLACE INTO job_state (name, value) VALUES (?, ?)", (name, value))

@@ -127,4 +127,20 @@ MIGRATIONS.append(
     );
     """
 )
+MIGRATIONS.append(
+    # 6: Google. quota: requests per Pacific-time day (Google resets then), by kind
+    #    (calls, bytes); job_state: small resumable positions (the scan's next week).
+    """
+    CREATE TABLE quota (
+        day   TEXT NOT NULL,
+        kind  TEXT NOT NULL,
+        used  INTEGER NOT NULL,
+        PRIMARY KEY (day, kind)
+    );
+    CREATE TABLE job_state (
+        name  TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

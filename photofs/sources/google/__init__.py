@@ -1,0 +1,1 @@
+"""Google Photos through its APIs: discovery documents, credentials, clients."""

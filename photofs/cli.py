@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("paths", type=Path, nargs="+", metavar="PATH")
     c.add_argument("--json", action="store_true")
 
+    c = sub.add_parser("login", help="let photofs read your Google Photos (OAuth, in a browser)")
+    c.add_argument("--client-secrets", type=Path, metavar="FILE",
+                   help="the OAuth client JSON (default: LIBRARY/credentials/client_secret.json)")
+    c.add_argument("--no-browser", action="store_true", help="only print the page to open")
+
     c = sub.add_parser("scan", help="walk the Library API week by week (finds what photofs created there)")
     c.add_argument("--from-week", type=int, metavar="N")
     c.add_argument("--to-week", type=int, metavar="N")

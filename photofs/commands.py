@@ -54,6 +54,16 @@ def cmd_import_takeout(args, library: Path) -> int:
     return 0
 
 
+def cmd_login(args, library: Path) -> int:
+    from photofs.sources.google.client import login
+    lib = LibraryFolder(library)
+    secrets = args.client_secrets.expanduser() if args.client_secrets else lib.path / "credentials" / "client_secret.json"
+    token = lib.path / "credentials" / "token.json"
+    login(secrets, token, open_browser=not args.no_browser)
+    print(f"logged in; the token is in {token} (readable by you only)")
+    return 0
+
+
 def google_client(lib: LibraryFolder, args):
     from photofs.sources.google.client import GoogleClient, load_credentials
     token_file = args.token_file.expanduser() if args.token_file else lib.path / "credentials" / "token.json"

@@ -57,6 +57,8 @@ class Emulator:
         self.clock_offset = 0.0
         self.requests: list[str] = []   # method + path of every API request, for the tests
         self.refresh_ok = True
+        self.granted_scopes = ["https://www.googleapis.com/auth/photospicker.mediaitems.readonly",
+                               "https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata"]
         self._tokens = itertools.count(1)
         self._urls: dict[str, tuple[str, float]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -73,6 +75,12 @@ class Emulator:
 
     def add(self, media: Media) -> None:
         self.media[media.id] = media
+
+    def client_secrets(self, path) -> str:
+        path.write_text(json.dumps({"installed": {
+            "client_id": "emulator-client", "client_secret": "emulator-secret", "project_id": "photofs-tests",
+            "auth_uri": f"{self.url}/auth", "token_uri": f"{self.url}/token", "redirect_uris": ["http://localhost"]}}))
+        return str(path)
 
     def token_file(self, path, refresh_token="good-refresh") -> str:
         path.write_text(json.dumps({"token": "initial-token", "refresh_token": refresh_token,
@@ -148,7 +156,19 @@ class Emulator:
             def do_GET(self):
                 if self.path.startswith("/lh/"):
                     return self._bytes()
+                if self.path.startswith("/auth"):
+                    return self._consent()
                 self._api("GET")
+
+            def _consent(self):
+                """The user says yes: back to the app's loopback redirect with a code."""
+                q = parse_qs(urlparse(self.path).query)
+                target = (f"{q['redirect_uri'][0]}?code=emulator-code&state={q['state'][0]}"
+                          f"&scope={q['scope'][0].replace(' ', '%20')}")
+                self.send_response(302)
+                self.send_header("Location", target)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
 
             def do_DELETE(self):
                 self._api("DELETE")
@@ -160,7 +180,13 @@ class Emulator:
                     return self._send(400, {"error": "invalid_grant", "error_description": "Token has been expired or revoked."})
                 token = f"access-{next(emu._tokens)}"
                 emu.valid_tokens.add(token)
-                self._send(200, {"access_token": token, "expires_in": 3600, "token_type": "Bearer"})
+                answer = {"access_token": token, "expires_in": 3600, "token_type": "Bearer"}
+                if form.get("grant_type", [""])[0] == "authorization_code":
+                    if form.get("code", [""])[0] != "emulator-code":
+                        return self._send(400, {"error": "invalid_grant"})
+                    answer["refresh_token"] = "good-refresh"
+                    answer["scope"] = " ".join(emu.granted_scopes)
+                self._send(200, answer)
 
             def _api(self, method):
                 url = urlparse(self.path)

@@ -161,3 +161,37 @@ def test_no_login(library, capsys, tmp_path):
     (tmp_path / "bad.json").write_text("{}")
     assert_one_error_line(*CLI(capsys, library.path)("scan", "--token-file", tmp_path / "bad.json")[::2],
                           "not an authorized-user token")
+
+
+def test_login_through_the_installed_app_flow(library, emu, tmp_path, capsys, monkeypatch):
+    import stat
+    import urllib.request
+    import webbrowser
+    opened = []
+
+    def browser(url, *a, **k):  # the user clicks "Allow": follow the consent redirect to photofs
+        opened.append(url)
+        import threading
+        threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=10).read(), daemon=True).start()
+        return True
+    monkeypatch.setenv("OAUTHLIB_INSECURE_TRANSPORT", "1")  # the emulator speaks plain http on loopback
+    monkeypatch.setattr(webbrowser, "open", browser)
+    monkeypatch.setattr(webbrowser, "get", lambda *a, **k: type("B", (), {"open": staticmethod(browser)})())
+    secrets = emu.client_secrets(tmp_path / "client.json")
+    code, out, err = CLI(capsys, library.path)("login", "--client-secrets", secrets)
+    assert code == 0, err
+    token = library.path / "credentials" / "token.json"
+    assert stat.S_IMODE(token.stat().st_mode) == 0o600
+    assert "access-" not in out and "good-refresh" not in out + err  # never printed
+    assert "photospicker.mediaitems.readonly" in opened[0] and "photoslibrary.readonly.appcreateddata" in opened[0]
+    fill(emu, n_weeks=1)
+    scan(library, GoogleClient(load_credentials(token, emu.url), library.catalog, emu.url))
+    assert len(library.catalog.items()) == 3
+
+
+def test_login_errors(library, capsys, tmp_path):
+    assert_one_error_line(*CLI(capsys, library.path)("login", "--client-secrets", tmp_path / "nope.json")[::2],
+                          "no such file")
+    (tmp_path / "bad.json").write_text('{"web": 1}')
+    assert_one_error_line(*CLI(capsys, library.path)("login", "--client-secrets", tmp_path / "bad.json")[::2],
+                          "not an OAuth client secrets file")

@@ -66,6 +66,26 @@ def save_credentials(creds: Credentials, token_file: Path) -> None:
     os.chmod(token_file, 0o600)
 
 
+def login(client_secrets: Path, token_file: Path, open_browser: bool = True) -> Credentials:
+    """The installed-app flow: consent in a browser, a code back on a loopback port."""
+    from google_auth_oauthlib.flow import InstalledAppFlow
+    try:
+        flow = InstalledAppFlow.from_client_secrets_file(str(client_secrets), SCOPES)
+    except FileNotFoundError:
+        raise PhotofsError(f"{client_secrets}: no such file; download the OAuth client (Desktop app) JSON "
+                           "from the Google Cloud console") from None
+    except (ValueError, KeyError, TypeError, AttributeError, json.JSONDecodeError) as e:
+        raise PhotofsError(f"{client_secrets} is not an OAuth client secrets file ({type(e).__name__}: {e})") from None
+    try:
+        creds = flow.run_local_server(port=0, open_browser=open_browser,
+                                      authorization_prompt_message="Open this page to let photofs read your photos:\n{url}",
+                                      success_message="photofs is logged in; you can close this tab.")
+    except Exception as e:  # oauthlib raises many kinds; each is a refused or broken consent
+        raise PhotofsError(f"the Google login did not complete ({type(e).__name__}: {e})") from None
+    save_credentials(creds, token_file)
+    return creds
+
+
 class GoogleClient:
     def __init__(self, creds: Credentials, catalog: Catalog, endpoint: str | None = None,
                  daily_calls: int = DAILY_CALLS):

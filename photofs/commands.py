@@ -70,6 +70,15 @@ def google_client(lib: LibraryFolder, args):
     return GoogleClient(load_credentials(token_file, args.api_endpoint), lib.catalog, args.api_endpoint)
 
 
+def cmd_pick(args, library: Path) -> int:
+    from photofs.jobs.pick import pick
+    lib = LibraryFolder(library)
+    say = (lambda text: print(text, file=sys.stderr)) if args.json else print
+    summary = pick(lib, google_client(lib, args), open_browser=args.browser, say=say)
+    emit(args, summary.as_dict(), summary.as_text())
+    return 0
+
+
 def cmd_scan(args, library: Path) -> int:
     from photofs.jobs.scan import scan
     lib = LibraryFolder(library)

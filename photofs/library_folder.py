@@ -54,7 +54,21 @@ class LibraryFolder:
 
     def read_original(self, item) -> bytes:
         """An original's bytes, wherever its source keeps them."""
+        if item.source == "library":
+            from photofs.sources.google.media import download
+            return download(self.google(), item.source_id, video=item.kind == "video")
+        if item.source == "picker":
+            raise OSError("a picked photo can be read again only by picking it again (photofs pick)")
         return read_original(item, self.catalog.files_of(item.id) if item.source != "folder" else [])
+
+    def google(self):
+        """A Google client with the stored login (and the configured endpoint)."""
+        if "_google" not in self.__dict__:
+            from photofs.sources.google.client import GoogleClient, load_credentials
+            endpoint = self.settings.google_api_endpoint or None
+            creds = load_credentials(self.path / "credentials" / "token.json", endpoint)
+            self.__dict__["_google"] = GoogleClient(creds, self.catalog, endpoint)
+        return self.__dict__["_google"]
 
     @property
     def log_path(self) -> Path:

@@ -27,6 +27,7 @@ class Settings:
     cache_size_mb: int = 2048           # bound of cache/ (thumbnails); anything in it can be remade
     folder_limit: int = 2000            # no folder in the mount lists more entries than this
     max_pixels: int = 200_000_000       # larger images are refused as decompression bombs
+    google_api_endpoint: str = ""       # another host for the Google APIs ("" = Google's own)
 
     def calendar(self) -> LifeCalendar:
         return LifeCalendar(parse_birth(self.birth_date), parse_zone(self.time_zone))

@@ -195,3 +195,111 @@ def test_login_errors(library, capsys, tmp_path):
     (tmp_path / "bad.json").write_text('{"web": 1}')
     assert_one_error_line(*CLI(capsys, library.path)("login", "--client-secrets", tmp_path / "bad.json")[::2],
                           "not an OAuth client secrets file")
+
+
+def user_picks(emu, ids, after=0.2):
+    """The user, in Google Photos, picks `ids` a moment after the session starts."""
+    import threading
+
+    def later():
+        deadline = time.monotonic() + 10
+        while not emu.sessions and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(after)
+        for s in emu.sessions.values():
+            s.picked, s.done = list(ids), True
+    threading.Thread(target=later, daemon=True).start()
+
+
+def test_pick_indexes_and_thumbnails_then_deletes_the_session(library, emu, tmp_path, token, capsys):
+    from photofs.vfs import PhotoVFS
+    fill(emu, n_weeks=2, per_week=2)
+    emu.add(Media("v1", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), b"\0\0\0\x18ftyp", mime="video/mp4"))
+    user_picks(emu, ["m0000", "m0003", "v1"])
+    code, out, err = CLI(capsys, library.path)("pick", "--api-endpoint", emu.url, "--token-file", token)
+    assert code == 0, err
+    assert "https://photos.google.com/picker/" in out and "3 new" in out
+    items = {i.source_id: i for i in library.catalog.items()}
+    assert set(items) == {"m0000", "m0003", "v1"} and items["m0000"].state == "thumbnailed"
+    assert items["m0000"].original_name == "PXL_0000.jpg" and items["m0000"].week == 1508
+    assert emu.sessions == {}  # cleaned up
+    vfs = PhotoVFS(library.path, refresh_seconds=0)
+    week = [n for n, _ in vfs.listdir("/by-week/1508_2019-04-08")]
+    assert f"{items['m0000'].phash}.jpg" in week
+
+
+def test_an_interrupted_pick_resumes_its_session(library, emu, tmp_path, token, monkeypatch):
+    import photofs.jobs.pick as pick_job
+    fill(emu, n_weeks=1)
+    calls = []
+
+    def interrupted(seconds):
+        calls.append(seconds)
+        raise KeyboardInterrupt
+    monkeypatch.setattr(pick_job.time, "sleep", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        pick_job.pick(library, client(library, emu, tmp_path), say=lambda t: None)
+    (session_id,) = emu.sessions
+    assert library.catalog.job_get("pick.session") == session_id and calls == [0.05]
+    monkeypatch.setattr(pick_job.time, "sleep", lambda s: None)
+    emu.sessions[session_id].picked, emu.sessions[session_id].done = ["m0001"], True
+    said = []
+    pick_job.pick(library, client(library, emu, tmp_path), say=said.append)
+    assert "resuming" in said[0] and [i.source_id for i in library.catalog.items()] == ["m0001"]
+    assert emu.requests.count("POST /v1/sessions") == 1  # the same session, not a new one
+
+
+def test_a_pick_that_times_out_cleans_up(library, emu, tmp_path, token, monkeypatch):
+    import photofs.jobs.pick as pick_job
+    monkeypatch.setattr(pick_job.time, "sleep", lambda s: None)
+    monkeypatch.setattr(pick_job, "_seconds", lambda d, default: 0.0 if "30" in str(d) else 0.0)
+    with pytest.raises(Exception, match="timed out"):
+        pick_job.pick(library, client(library, emu, tmp_path), say=lambda t: None)
+    assert emu.sessions == {} and not library.catalog.job_get("pick.session")
+
+
+def test_an_expired_base_url_is_renewed_once(library, emu, tmp_path, token, monkeypatch):
+    import photofs.jobs.pick as pick_job
+    fill(emu, n_weeks=1)
+    emu.sessions.clear()
+    real_items = pick_job._picked
+    first = {"done": False}
+
+    def stale(client_, session_id):  # the list is an hour old by the time its URLs are used
+        for p in real_items(client_, session_id):
+            if not first["done"]:
+                emu.clock_offset += 2 * 3600
+                first["done"] = True
+            yield p
+    monkeypatch.setattr(pick_job.time, "sleep", lambda s: None)
+    user_picks(emu, ["m0002"], after=0)
+    time.sleep(0.3)
+    monkeypatch.setattr(pick_job, "_picked", stale)
+    pick_job.pick(library, client(library, emu, tmp_path), say=lambda t: None)
+    assert library.catalog.items()[0].state == "thumbnailed"
+    assert emu.requests.count("GET /v1/mediaItems") == 2  # listed, then listed again for a fresh URL
+
+
+def test_scanned_items_get_thumbnails_and_reach_the_nas(nas_lib, emu, tmp_path):
+    import hashlib
+
+    from photofs.jobs.archive import archive
+    from photofs.jobs.thumbs import make_thumbs
+    lib, nas = nas_lib
+    fill(emu, n_weeks=1)
+    emu.add(Media("v9", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), b"\0\0\0\x18ftyp clip", mime="video/mp4"))
+    creds_dir = lib.path / "credentials"
+    emu.token_file(creds_dir / "token.json")
+    lib.settings.google_api_endpoint = emu.url
+    lib.settings.save(lib.path)
+    reopened = type(lib)(lib.path)
+    scan(reopened, reopened.google(), from_week=1508, to_week=1508)
+    emu.clock_offset += 2 * 3600  # every URL handed out so far has expired: ids, not URLs, are kept
+    summary = make_thumbs(reopened, progress=False)
+    google_items = [i for i in reopened.catalog.items() if i.source == "library"]
+    assert summary.counts["made"] >= 4 and all(i.state == "thumbnailed" for i in google_items)
+    archive(reopened, progress=False)
+    photo = next(i for i in reopened.catalog.items() if i.source_id == "m0000")
+    assert hashlib.sha256(open(photo.nas_path, "rb").read()).hexdigest() == hashlib.sha256(emu.media["m0000"].content).hexdigest()
+    clip = next(i for i in reopened.catalog.items() if i.source_id == "v9")
+    assert open(clip.nas_path, "rb").read() == b"\0\0\0\x18ftyp clip"  # =dv: the video itself

@@ -9,6 +9,7 @@ from __future__ import annotations
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import ItemState
+from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
@@ -32,10 +33,10 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             summary.counts["errors"] += 1
             summary.problem(item.source_id, str(e))
             continue
-        except OSError as e:
-            # The original is not reachable right now (NAS offline?): leave it for the next run.
+        except (OSError, PhotofsError) as e:
+            # The original is not reachable right now (NAS offline? Google?): leave it for the next run.
             summary.counts["not reachable"] += 1
-            summary.problem(item.source_id, f"cannot read original: {e.strerror or e}; will retry next run")
+            summary.problem(item.source_id, f"cannot read original: {getattr(e, 'strerror', None) or e}; will retry next run")
             continue
         cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
         summary.counts["made"] += 1

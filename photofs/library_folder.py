@@ -61,6 +61,13 @@ class LibraryFolder:
             raise OSError("a picked photo can be read again only by picking it again (photofs pick)")
         return read_original(item, self.catalog.files_of(item.id) if item.source != "folder" else [])
 
+    def prefetch_originals(self, items) -> None:
+        """Before reading many Google items: their fresh URLs in batches of 50."""
+        ids = [i.source_id for i in items if i.source == "library"]
+        if ids:
+            from photofs.sources.google.media import prefetch
+            prefetch(self.google(), ids)
+
     def google(self):
         """A Google client with the stored login (and the configured endpoint)."""
         if "_google" not in self.__dict__:

@@ -295,7 +295,10 @@ def test_scanned_items_get_thumbnails_and_reach_the_nas(nas_lib, emu, tmp_path):
     reopened = type(lib)(lib.path)
     scan(reopened, reopened.google(), from_week=1508, to_week=1508)
     emu.clock_offset += 2 * 3600  # every URL handed out so far has expired: ids, not URLs, are kept
+    before = len(emu.requests)
     summary = make_thumbs(reopened, progress=False)
+    calls = emu.requests[before:]
+    assert calls.count("GET /v1/mediaItems:batchGet") == 1 and not any(c.startswith("GET /v1/mediaItems/") for c in calls)
     google_items = [i for i in reopened.catalog.items() if i.source == "library"]
     assert summary.counts["made"] >= 4 and all(i.state == "thumbnailed" for i in google_items)
     archive(reopened, progress=False)

@@ -25,6 +25,10 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             summary.counts["already done"] += 1
         else:
             todo.append(item)
+    try:
+        lib.prefetch_originals(todo)
+    except PhotofsError as e:  # no login or Google unreachable: those items wait, the rest go on
+        summary.problem("Google", str(e))
     for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
         try:
             data, thumb = store.make(item)

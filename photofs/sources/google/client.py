@@ -91,6 +91,7 @@ class GoogleClient:
                  daily_calls: int = DAILY_CALLS):
         self.creds, self.catalog, self.endpoint, self.daily_calls = creds, catalog, endpoint, daily_calls
         self._services = {}
+        self.base_urls: dict[str, tuple[str, float]] = {}  # id -> (baseUrl, when fetched), from batchGet
 
     def service(self, name: str):
         if name not in self._services:

@@ -306,3 +306,32 @@ def test_scanned_items_get_thumbnails_and_reach_the_nas(nas_lib, emu, tmp_path):
     assert hashlib.sha256(open(photo.nas_path, "rb").read()).hexdigest() == hashlib.sha256(emu.media["m0000"].content).hexdigest()
     clip = next(i for i in reopened.catalog.items() if i.source_id == "v9")
     assert open(clip.nas_path, "rb").read() == b"\0\0\0\x18ftyp clip"  # =dv: the video itself
+
+
+def test_google_and_takeout_copies_are_one_item_either_way(library, emu, tmp_path, token):
+
+    from photofs.jobs.import_takeout import import_takeout
+    from takeout_builder import Takeout, sidecar
+    when = dt.datetime(2019, 4, 8, 12, tzinfo=UTC)
+    data = jpeg_bytes(seed=5)
+    emu.add(Media("g1", "IMG_0001.jpg", when, data))
+    emu.add(Media("g2", "IMG_0002.jpg", when + dt.timedelta(hours=1), data))
+    t = Takeout()
+    t.add("Photos from 2019/IMG_0001.jpg", data)
+    t.add("Photos from 2019/IMG_0001.jpg.json", sidecar("IMG_0001.jpg", str(int(when.timestamp()))))
+    t.add("Photos from 2019/IMG_0002.jpg", data)
+    t.add("Photos from 2019/IMG_0002.jpg.json", sidecar("IMG_0002.jpg", str(int(when.timestamp()) + 3600)))
+    part = t.zip(tmp_path / "t.zip")
+    # Takeout first, then a scan: the scan links to the Takeout items.
+    import_takeout(library, [part], progress=False)
+    result = scan(library, client(library, emu, tmp_path), from_week=1508, to_week=1508)
+    assert result.counts["matched a Takeout item"] == 2 and len(library.catalog.items()) == 2
+    first = next(i for i in library.catalog.items() if i.original_name == "IMG_0001.jpg")
+    assert ("google", "library", "g1", None) in library.catalog.files_of(first.id)
+    # The other way round, in a fresh library: a scan first, then the Takeout.
+    from photofs.library_folder import LibraryFolder
+    from photofs.settings import Settings
+    other = LibraryFolder.create(tmp_path / "other", Settings(birth_date="1990-05-17", time_zone=library.settings.time_zone))
+    scan(other, GoogleClient(load_credentials(tmp_path / "token.json", emu.url), other.catalog, emu.url), 1508, 1508)
+    summary = import_takeout(other, [part], progress=False)
+    assert summary.counts["matched a Google item"] == 2 and len(other.catalog.items()) == 2

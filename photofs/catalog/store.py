@@ -216,6 +216,17 @@ class Catalog(SortStateStore, ProgressStore):
                 "SELECT role, container, member, size FROM item_files WHERE item_id=? ORDER BY role, container, member",
                 (item_id,))]
 
+    def same_photo(self, name: str, taken_at: float | None, other_than: str) -> Item | None:
+        """An item from another source with this file name and capture time (within 2 s):
+        the same photo seen through Google's API and in a Takeout of the same account."""
+        if taken_at is None:
+            return None
+        with self._lock:
+            row = self._db.execute(
+                "SELECT * FROM items WHERE original_name=? AND source!=? AND taken_at BETWEEN ? AND ? "
+                "ORDER BY abs(taken_at - ?) LIMIT 1", (name, other_than, taken_at - 2, taken_at + 2, taken_at)).fetchone()
+        return _from_row(row) if row else None
+
     def known_members(self, container: str) -> set[str]:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT member FROM item_files WHERE container=?", (container,))}

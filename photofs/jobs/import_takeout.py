@@ -248,6 +248,13 @@ def _flush(cat, pending: dict, summary: JobSummary) -> None:
     if not pending:
         return
     items = []
+    for key, (item, files) in list(pending.items()):
+        twin = cat.same_photo(item.original_name, item.taken_at, SOURCE) if item.taken_at is not None else None
+        if twin is not None and twin.source != SOURCE and cat.get_by_source(SOURCE, item.source_id) is None:
+            # Seen through Google's API already: the Takeout copy is another place it lives.
+            cat.add_files(twin.id, files)
+            summary.counts["matched a Google item"] += 1
+            del pending[key]
     for item, _ in pending.values():
         old = cat.get_by_source(SOURCE, item.source_id)
         if old is not None:  # seen in an earlier run or Takeout: keep what it knew

@@ -100,6 +100,11 @@ def _index(lib, client, http, session_id: str, picked: dict, summary: JobSummary
         item.taken_at = dt.datetime.fromisoformat(picked["createTime"].replace("Z", "+00:00")).timestamp()
         item.time_source = TimeSource.SIDECAR
         item.week = lib.calendar.week_of_timestamp(item.taken_at)
+    twin = cat.same_photo(item.original_name, item.taken_at, SOURCE)
+    if twin is not None:  # already here (a Takeout, a scan): one photo
+        cat.add_files(twin.id, [("google", SOURCE, picked["id"], None)])
+        summary.counts["matched an item already here"] += 1
+        return
     cat.upsert(item)
     summary.counts["new"] += 1
     if item.kind == "video":

@@ -88,8 +88,9 @@ def _timestamp(rfc3339: str) -> float:
 def _index(lib: LibraryFolder, media: list[dict], summary: JobSummary) -> None:
     cat, cal = lib.catalog, lib.calendar
     new = []
+    known = cat.known_members(SOURCE)
     for m in media:
-        if cat.get_by_source(SOURCE, m["id"]) is not None:
+        if cat.get_by_source(SOURCE, m["id"]) is not None or m["id"] in known:
             summary.counts["already indexed"] += 1
             continue
         meta = m.get("mediaMetadata", {})
@@ -103,6 +104,11 @@ def _index(lib: LibraryFolder, media: list[dict], summary: JobSummary) -> None:
         if meta.get("creationTime"):
             item.taken_at, item.time_source = _timestamp(meta["creationTime"]), TimeSource.SIDECAR
             item.week = cal.week_of_timestamp(item.taken_at)
+        twin = cat.same_photo(item.original_name, item.taken_at, SOURCE)
+        if twin is not None:  # already here from a Takeout: one photo, one more place it lives
+            cat.add_files(twin.id, [("google", SOURCE, m["id"], None)])
+            summary.counts["matched a Takeout item"] += 1
+            continue
         new.append(item)
     cat.upsert_many(new)
     summary.counts["new"] += len(new)

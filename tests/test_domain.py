@@ -54,16 +54,6 @@ def test_every_day_of_a_week_maps_back_to_it(week, day):
     assert CAL.week_of_date(CAL.monday_of_week(week) + dt.timedelta(days=day)) == week
 
 
-@given(st.integers(0, 20000))
-def test_folder_names_round_trip(week):
-    assert CAL.parse_folder_name(CAL.folder_name(week)) == week
-
-
-@pytest.mark.parametrize("name", ["undated", "0001_1990-05-14", "1_1990-05-21", "x_1990", "0001-1990-05-21", ""])
-def test_foreign_folder_names_are_not_weeks(name):
-    assert CAL.parse_folder_name(name) is None
-
-
 def test_week_ranges():
     assert parse_week_range("120-130") == (120, 130)
     assert parse_week_range("7") == (7, 7)
@@ -87,6 +77,11 @@ def test_names_are_unique_and_decode_to_their_hash(hashes):
 @pytest.mark.parametrize("name", ["x.jpg", "0123456789ABCDEF.jpg", "0123456789abcdef.png", ".DS_Store", "0123456789abcde.jpg"])
 def test_other_names_are_not_thumbnails(name):
     assert hash_of_name(name) is None
+
+
+@pytest.mark.parametrize("name", ["0123456789abcdef copy.jpg", "0123456789abcdef (2).jpg", "0123456789abcdef~3.JPG"])
+def test_names_file_managers_give_copies_keep_their_hash(name):
+    assert hash_of_name(name) == "0123456789abcdef"
 
 
 def test_printable_escapes_control_characters():

@@ -35,11 +35,6 @@ class SortStateStore:
                 f"SELECT item_id FROM queue WHERE state IN ({','.join('?' * len(PENDING))})", [str(p) for p in PENDING])]
         return pins, folders, queued
 
-    def removed_ids(self) -> set[int]:
-        """Confirmed gone from the cloud: shown nowhere in the mount."""
-        with self._lock:
-            return {r[0] for r in self._db.execute("SELECT item_id FROM queue WHERE state=?", (str(QueueState.REMOVED),))}
-
     def apply_sort_change(self, change: SortChange) -> None:
         now = time.time()
         with self.transaction() as db:

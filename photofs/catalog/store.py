@@ -176,15 +176,6 @@ class Catalog(SortStateStore, ProgressStore):
             rows = self._db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
         return {r[0]: r[1] for r in rows}
 
-    def week_states(self) -> dict[int, dict[str, int]]:
-        """week -> {state: count}, for dated items."""
-        out: dict[int, dict[str, int]] = {}
-        with self._lock:
-            for week, state, n in self._db.execute(
-                    "SELECT week, state, count(*) FROM items WHERE week IS NOT NULL GROUP BY week, state"):
-                out.setdefault(week, {})[state] = n
-        return out
-
     def count_visible(self) -> int:
         with self._lock:
             return self._db.execute("SELECT count(*) FROM items WHERE state=? AND trashed=0",

@@ -23,13 +23,12 @@ def phash_names(hashes: Iterable[str]) -> list[str]:
 
 
 def hash_of_name(name: str) -> str | None:
-    """The phash a thumbnail name stands for (`abc~2.jpg` -> `abc`), or None."""
-    if not name.endswith(THUMB_SUFFIX):
-        return None
-    stem = name[: -len(THUMB_SUFFIX)].split("~", 1)[0]
-    if len(stem) != 16 or any(c not in "0123456789abcdef" for c in stem):
-        return None
-    return stem
+    """The phash a file name starts with: `<phash>.jpg`, `<phash>~2.jpg`, and the names
+    file managers give copies (`<phash> copy.jpg`, `<phash> (2).jpg`); else None."""
+    head = name[:16]
+    if len(name) > 16 and name.lower().endswith(THUMB_SUFFIX) and all(c in "0123456789abcdef" for c in head):
+        return head
+    return None
 
 
 def printable(text: str) -> str:

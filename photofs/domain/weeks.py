@@ -37,14 +37,6 @@ class LifeCalendar:
         """`NNNN_YYYY-MM-DD`: index padded to four digits, then the week's Monday."""
         return f"{week:04d}_{self.monday_of_week(week).isoformat()}"
 
-    def parse_folder_name(self, name: str) -> int | None:
-        """The week index of a folder name, or None if it is not one of ours."""
-        head, sep, day = name.partition("_")
-        if not sep or not head.isdigit():
-            return None
-        week = int(head)
-        return week if self.folder_name(week) == name else None
-
     def current_week(self, now: dt.datetime | None = None) -> int:
         now = now or dt.datetime.now(self.tz)
         return self.week_of_date(now.astimezone(self.tz).date())

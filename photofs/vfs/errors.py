@@ -14,6 +14,3 @@ class VFSError(OSError):
 def not_found(path: str) -> VFSError:
     return VFSError(errno.ENOENT, path)
 
-
-def read_only(path: str) -> VFSError:
-    return VFSError(errno.EROFS, path)

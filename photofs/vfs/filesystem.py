@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from photofs.catalog.sort_state import SortChange
-from photofs.domain.names import THUMB_SUFFIX
+from photofs.domain.names import hash_of_name
 from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
 from photofs.vfs.errors import VFSError, not_found
@@ -57,14 +57,6 @@ def locked(method):
         with self._lock:
             return method(self, *args, **kwargs)
     return wrapper
-
-
-def claimed_hash(name: str) -> str | None:
-    """The phash a file name starts with (`abc...~2.jpg`, `abc... copy.jpg`), or None."""
-    head = name[:16]
-    if len(name) > 16 and name.lower().endswith(THUMB_SUFFIX) and all(c in "0123456789abcdef" for c in head):
-        return head
-    return None
 
 
 def split_path(path: str) -> tuple[str, ...]:
@@ -191,7 +183,7 @@ class PhotoVFS:
         with self._lock:
             # Overwriting a photo is only a copy of a known thumbnail onto it.
             self.scratch.files[path] = ScratchFile(bytearray() if truncate else bytearray(data),
-                                                   copy_of=claimed_hash(node.name))
+                                                   copy_of=hash_of_name(node.name))
             return self._new_handle(path)
 
     def _photo_file(self, path: str) -> File:
@@ -241,7 +233,7 @@ class PhotoVFS:
             self.scratch.files[path] = ScratchFile()
             return self._new_handle(path)
         self._photo_folder(parent)
-        h = claimed_hash(name)
+        h = hash_of_name(name)
         if h is None or not len(self._rows_with_hash(h)):
             raise VFSError(errno.EPERM, path)  # only thumbnails photofs knows can be put here
         self.scratch.files[path] = ScratchFile(copy_of=h)
@@ -264,7 +256,7 @@ class PhotoVFS:
         if path not in self.scratch.files:
             node = self._photo_file(path)
             item_id = int(self._current().snap.ids[node.row])
-            self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(item_id, path)), copy_of=claimed_hash(node.name))
+            self.scratch.files[path] = ScratchFile(bytearray(self._thumbnail(item_id, path)), copy_of=hash_of_name(node.name))
         data = self.scratch.files[path].data
         del data[length:]
         data.extend(b"\0" * (length - len(data)))
@@ -435,7 +427,7 @@ class PhotoVFS:
             self._commit(SortChange(queue_add={item}), [source_dir])
             return
         target = self._photo_folder(join(parts[:-1]))
-        if claimed_hash(parts[-1]) != state.snap.hex(row):
+        if hash_of_name(parts[-1]) != state.snap.hex(row):
             raise VFSError(errno.EPERM, new)  # a photo's name is its hash
         change = SortChange()
         if target.view == TO_DELETE:

@@ -335,3 +335,24 @@ def test_google_and_takeout_copies_are_one_item_either_way(library, emu, tmp_pat
     scan(other, GoogleClient(load_credentials(tmp_path / "token.json", emu.url), other.catalog, emu.url), 1508, 1508)
     summary = import_takeout(other, [part], progress=False)
     assert summary.counts["matched a Google item"] == 2 and len(other.catalog.items()) == 2
+
+
+def test_the_daily_download_quota_stops_thumbs_cleanly(nas_lib, emu, tmp_path, monkeypatch):
+    from photofs.jobs.thumbs import make_thumbs
+    lib, _ = nas_lib
+    fill(emu, n_weeks=1)
+    emu.token_file(lib.path / "credentials" / "token.json")
+    lib.settings.google_api_endpoint = emu.url
+    lib.settings.save(lib.path)
+    reopened = type(lib)(lib.path)
+    scan(reopened, reopened.google(), from_week=1508, to_week=1508)
+    reopened.google().daily_bytes = 2
+    summary = make_thumbs(reopened, (1508, 1508), progress=False)
+    assert summary.counts["waiting for tomorrow's Google quota"] == 1 and "media quota" in summary.problems[-1]
+    google = [i for i in reopened.catalog.items() if i.source == "library"]
+    assert sum(i.state == "thumbnailed" for i in google) == 2  # two downloads, then Google's items wait
+    folder = [i for i in reopened.catalog.items() if i.source == "folder" and i.week == 1508]
+    assert folder and all(i.state == "thumbnailed" for i in folder)  # the rest went on
+    monkeypatch.setattr(GoogleClient, "today", lambda self: "2099-01-01")
+    make_thumbs(reopened, (1508, 1508), progress=False)  # the next day it finishes
+    assert all(i.state == "thumbnailed" for i in reopened.catalog.items() if i.source == "library")

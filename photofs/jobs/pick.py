@@ -123,9 +123,8 @@ def _index(lib, client, http, session_id: str, picked: dict, summary: JobSummary
 
 def _fetch(client, http, session_id: str, picked: dict, base_url: str, suffix: str) -> bytes:
     """A baseUrl's bytes; an expired URL (403) is renewed by listing the session again, once."""
-    day = client.today()
     for attempt in (1, 2):
-        client.catalog.use_quota(day, "bytes")
+        client.byte_fetch()
         resp, content = http.request(base_url + suffix, "GET")
         if resp.status == 200:
             return content

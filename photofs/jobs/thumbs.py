@@ -10,6 +10,7 @@ from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a te
 
 from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
+from photofs.sources.google.client import QuotaSpent
 from photofs.imaging.decode import BadImage
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
@@ -29,13 +30,22 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
         lib.prefetch_originals(todo)
     except PhotofsError as e:  # no login or Google unreachable: those items wait, the rest go on
         summary.problem("Google", str(e))
+    google_day_over = False
     for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
+        if google_day_over and item.source == "library":
+            summary.counts["waiting for tomorrow's Google quota"] += 1
+            continue
         try:
             data, thumb = store.make(item)
         except BadImage as e:
             cat.set_error(item.id, str(e))
             summary.counts["errors"] += 1
             summary.problem(item.source_id, str(e))
+            continue
+        except QuotaSpent as e:  # Google's day is over: its items wait for tomorrow, the others go on
+            google_day_over = True
+            summary.counts["waiting for tomorrow's Google quota"] += 1
+            summary.problem("Google", str(e))
             continue
         except (OSError, PhotofsError) as e:
             # The original is not reachable right now (NAS offline? Google?): leave it for the next run.

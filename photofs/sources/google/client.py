@@ -88,8 +88,9 @@ def login(client_secrets: Path, token_file: Path, open_browser: bool = True) -> 
 
 class GoogleClient:
     def __init__(self, creds: Credentials, catalog: Catalog, endpoint: str | None = None,
-                 daily_calls: int = DAILY_CALLS):
+                 daily_calls: int = DAILY_CALLS, daily_bytes: int = DAILY_BYTE_FETCHES):
         self.creds, self.catalog, self.endpoint, self.daily_calls = creds, catalog, endpoint, daily_calls
+        self.daily_bytes = daily_bytes
         self._services = {}
         self.base_urls: dict[str, tuple[str, float]] = {}  # id -> (baseUrl, when fetched), from batchGet
 
@@ -102,6 +103,14 @@ class GoogleClient:
 
     def today(self) -> str:
         return dt.datetime.now(PACIFIC).date().isoformat()
+
+    def byte_fetch(self) -> None:
+        """Count one media-bytes request (a baseUrl fetch); refuse when today's are spent."""
+        day = self.today()
+        if self.catalog.quota_used(day, "bytes") >= self.daily_bytes:
+            raise QuotaSpent(f"today's Google media quota ({self.daily_bytes:,} downloads) is spent; run again "
+                             "tomorrow (Pacific time), it resumes where it stopped")
+        self.catalog.use_quota(day, "bytes")
 
     def call(self, request) -> dict:
         """Execute one API request: counted, retried, and every failure one clear message."""

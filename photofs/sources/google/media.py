@@ -22,7 +22,7 @@ def download(client: GoogleClient, media_id: str, video: bool = False) -> bytes:
             base = cached[0]
         else:
             base = client.call(items.get(mediaItemId=media_id))["baseUrl"]
-        client.catalog.use_quota(client.today(), "bytes")
+        client.byte_fetch()
         resp, content = http.request(base + ("=dv" if video else "=d"), "GET")
         if resp.status == 200:
             return content

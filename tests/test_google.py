@@ -356,3 +356,37 @@ def test_the_daily_download_quota_stops_thumbs_cleanly(nas_lib, emu, tmp_path, m
     monkeypatch.setattr(GoogleClient, "today", lambda self: "2099-01-01")
     make_thumbs(reopened, (1508, 1508), progress=False)  # the next day it finishes
     assert all(i.state == "thumbnailed" for i in reopened.catalog.items() if i.source == "library")
+
+
+@pytest.mark.parametrize("user_queued_it", [False, True])
+def test_a_renamed_google_copy_is_joined_to_its_takeout_photo_by_its_pixels(nas_lib, emu, tmp_path, user_queued_it):
+    from photofs.jobs.import_takeout import import_takeout
+    from photofs.jobs.thumbs import make_thumbs
+    from takeout_builder import Takeout, sidecar
+    lib, _ = nas_lib
+    when = dt.datetime(2019, 4, 8, 12, tzinfo=UTC)
+    data = jpeg_bytes(seed=31, size=(640, 480))
+    other = jpeg_bytes(seed=32, size=(640, 480))
+    emu.add(Media("g1", "PXL_renamed.jpg", when + dt.timedelta(hours=2), data))  # renamed, clock off by 2 h
+    emu.add(Media("g2", "different.jpg", when, other))
+    t = Takeout()
+    t.add("Photos from 2019/IMG_0001.jpg", data)
+    t.add("Photos from 2019/IMG_0001.jpg.json", sidecar("IMG_0001.jpg", str(int(when.timestamp()))))
+    import_takeout(lib, [t.zip(tmp_path / "t.zip")], progress=False)
+    emu.token_file(lib.path / "credentials" / "token.json")
+    lib.settings.google_api_endpoint = emu.url
+    lib.settings.save(lib.path)
+    reopened = type(lib)(lib.path)
+    scan(reopened, reopened.google(), 1508, 1508)
+    if user_queued_it:  # a decision of the user's about the Google item: it is never merged away
+        from photofs.catalog.sort_state import SortChange
+        reopened.catalog.apply_sort_change(SortChange(queue_add={reopened.catalog.get_by_source("library", "g1").id}))
+        make_thumbs(reopened, progress=False)
+        assert reopened.catalog.get_by_source("library", "g1") is not None
+        return
+    summary = make_thumbs(reopened, progress=False)
+    assert summary.counts["Google items found to be Takeout photos"] == 1
+    kept = reopened.catalog.get_by_source("takeout", next(i.source_id for i in reopened.catalog.items() if i.source == "takeout"))
+    assert ("google", "library", "g1") in [f[:3] for f in reopened.catalog.files_of(kept.id)]
+    assert reopened.catalog.get_by_source("library", "g1") is None
+    assert reopened.catalog.get_by_source("library", "g2") is not None  # another photo stays itself

@@ -207,6 +207,14 @@ class Catalog(SortStateStore, ProgressStore):
                 "SELECT role, container, member, size FROM item_files WHERE item_id=? ORDER BY role, container, member",
                 (item_id,))]
 
+    def join_into(self, gone: int, kept: int, files: list[tuple[str, str, str, int | None]]) -> None:
+        """Make item `gone` another place item `kept` lives: one transaction."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR IGNORE INTO item_files (item_id, role, container, member, size) VALUES (?, ?, ?, ?, ?)",
+                           [(kept, *f) for f in files])
+            db.execute("UPDATE item_files SET item_id=? WHERE item_id=?", (kept, gone))
+            db.execute("DELETE FROM items WHERE id=?", (gone,))
+
     def same_photo(self, name: str, taken_at: float | None, other_than: str) -> Item | None:
         """An item from another source with this file name and capture time (within 2 s):
         the same photo seen through Google's API and in a Takeout of the same account."""

@@ -54,4 +54,9 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             continue
         cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
         summary.counts["made"] += 1
+    if any(i.source in ("library", "picker") for i in todo):
+        from photofs.jobs.twins import join_google_twins
+        joined = join_google_twins(lib)
+        if joined:
+            summary.counts["Google items found to be Takeout photos"] = joined
     return summary

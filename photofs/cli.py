@@ -59,7 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("pick", help="choose photos in Google Photos' own picker, and index them")
     c.add_argument("--api-endpoint", metavar="URL", help="another host for the Google APIs (an emulator)")
     c.add_argument("--token-file", type=Path, metavar="FILE", help="an authorized-user JSON instead of the stored login")
-    c.add_argument("--browser", action="store_true", help="open the picker in a browser")
+    c.add_argument("--browser", action=argparse.BooleanOptionalAction, default=None,
+                   help="open the picker in a browser (default: when this machine has a screen)")
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("scan", help="walk the Library API week by week (finds what photofs created there)")

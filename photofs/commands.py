@@ -74,9 +74,15 @@ def cmd_pick(args, library: Path) -> int:
     from photofs.jobs.pick import pick
     lib = LibraryFolder(library)
     say = (lambda text: print(text, file=sys.stderr)) if args.json else print
-    summary = pick(lib, google_client(lib, args), open_browser=args.browser, say=say)
+    browser = has_screen() if args.browser is None else args.browser
+    summary = pick(lib, google_client(lib, args), open_browser=browser, say=say)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
+
+
+def has_screen() -> bool:
+    """A browser can be shown: macOS, Windows, or a Linux desktop session."""
+    return sys.platform in ("darwin", "win32") or bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def cmd_scan(args, library: Path) -> int:

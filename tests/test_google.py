@@ -211,12 +211,17 @@ def user_picks(emu, ids, after=0.2):
     threading.Thread(target=later, daemon=True).start()
 
 
-def test_pick_indexes_and_thumbnails_then_deletes_the_session(library, emu, tmp_path, token, capsys):
+def test_pick_indexes_and_thumbnails_then_deletes_the_session(library, emu, tmp_path, token, capsys, monkeypatch):
     from photofs.vfs import PhotoVFS
     fill(emu, n_weeks=2, per_week=2)
     emu.add(Media("v1", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), b"\0\0\0\x18ftyp", mime="video/mp4"))
     user_picks(emu, ["m0000", "m0003", "v1"])
+    import webbrowser
+    opened = []
+    monkeypatch.setattr(webbrowser, "open", opened.append)
+    monkeypatch.setenv("DISPLAY", ":0")  # a desktop: the picker opens by itself
     code, out, err = CLI(capsys, library.path)("pick", "--api-endpoint", emu.url, "--token-file", token)
+    assert opened and opened[0].startswith("https://photos.google.com/picker/")
     assert code == 0, err
     assert "https://photos.google.com/picker/" in out and "3 new" in out
     items = {i.source_id: i for i in library.catalog.items()}

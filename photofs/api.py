@@ -84,10 +84,8 @@ class Library:
         return Week(n, self.calendar.folder_name(n), week_state(figures, n in cat.reviewed_weeks()), items)
 
     def similar_groups(self) -> list[Photos]:
-        from photofs.index.snapshot import Snapshot
-        from photofs.views import by_similar
-        snap = Snapshot.from_catalog(self.folder.catalog)
-        tree = by_similar.build(snap, self.folder.settings.similarity_threshold, self.folder.settings.similar_flips)
+        from photofs.jobs.week import similar_tree
+        snap, tree = similar_tree(self.folder)
         cat = self.folder.catalog
         return [Photos([cat.get(int(snap.ids[r])) for r in rows], self.folder, path[0])
                 for path, rows in tree.leaves.items()]

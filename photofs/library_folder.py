@@ -54,12 +54,7 @@ class LibraryFolder:
 
     def read_original(self, item) -> bytes:
         """An original's bytes, wherever its source keeps them."""
-        if item.source == "library":
-            from photofs.sources.google.media import download
-            return download(self.google(), item.source_id, video=item.kind == "video")
-        if item.source == "picker":
-            raise OSError("a picked photo can be read again only by picking it again (photofs pick)")
-        return read_original(item, self.catalog.files_of(item.id) if item.source != "folder" else [])
+        return read_original(item, self.catalog.files_of(item.id) if item.source == "takeout" else [], self.google)
 
     def prefetch_originals(self, items) -> None:
         """Before reading many Google items: their fresh URLs in batches of 50."""

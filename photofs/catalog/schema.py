@@ -143,4 +143,11 @@ MIGRATIONS.append(
     );
     """
 )
+MIGRATIONS.append(
+    # 7: the folders the user added were recorded for a gallery rule that no longer
+    #    needs them (it reads the photos' own folders); nothing reads the table.
+    """
+    DROP TABLE folders;
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

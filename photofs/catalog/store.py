@@ -230,16 +230,6 @@ class Catalog(SortStateStore, ProgressStore):
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT member FROM item_files WHERE container=?", (container,))}
 
-    # -- folders -------------------------------------------------------------
-    def add_folder(self, path: str) -> None:
-        with self.transaction() as db:
-            db.execute("INSERT INTO folders (path, added_at) VALUES (?, ?) ON CONFLICT (path) DO NOTHING",
-                       (path, time.time()))
-
-    def folder_scanned(self, path: str) -> None:
-        with self.transaction() as db:
-            db.execute("UPDATE folders SET last_scan=? WHERE path=?", (time.time(), path))
-
 
 def _to_row(item: Item) -> dict:
     row = {}

@@ -32,7 +32,6 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
         raise PhotofsError(f"{root}: not a folder")
     root_s = os.path.realpath(root)
     cat = lib.catalog
-    cat.add_folder(root_s)
     known = cat.source_fingerprints(SOURCE, root_s + os.sep)
     seen: set[str] = set()
     unreadable: list[str] = []
@@ -78,7 +77,6 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
             if sid not in seen and v[3] != ItemState.MISSING and not sid.startswith(blocked)]
     if gone:
         summary.counts["missing"] += cat.mark_missing(gone)
-    cat.folder_scanned(root_s)
     return summary
 
 

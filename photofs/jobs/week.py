@@ -112,9 +112,14 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
             "text": "\n".join(lines)}
 
 
-def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:
+def similar_tree(lib: LibraryFolder):
+    """(snapshot, /by-similar/ tree) of the library as it is now."""
     snap = Snapshot.from_catalog(lib.catalog)
-    tree = by_similar.build(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+    return snap, by_similar.build(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+
+
+def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:
+    snap, tree = similar_tree(lib)
     return [path[0] for path, rows in tree.leaves.items() if (snap.week[rows] == week).any()]
 
 

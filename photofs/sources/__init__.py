@@ -8,9 +8,15 @@ from photofs.errors import PhotofsError
 MAX_ORIGINAL_BYTES = 512 * 2**20  # a photo; videos are never read whole
 
 
-def read_original(item: Item, files: list[tuple[str, str, str, int | None]]) -> bytes:
-    """The original's bytes, from whichever source holds it. `files` are the
-    item's recorded locations (role, container, member, size), for sources with them."""
+def read_original(item: Item, files: list[tuple[str, str, str, int | None]], google=None) -> bytes:
+    """The original's bytes, from whichever source holds it. `files` are the item's
+    recorded locations (role, container, member, size), for sources with them;
+    `google` gives a Google client, for items found through the Library API."""
+    if item.source == "library":
+        from photofs.sources.google.media import download
+        return download(google(), item.source_id, video=item.kind == "video")
+    if item.source == "picker":
+        raise OSError("a picked photo can be read again only by picking it again (photofs pick)")
     if item.source == "folder":
         from photofs.sources.folder import read_file
         return read_file(item.source_id)

@@ -82,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--xattrs", action=argparse.BooleanOptionalAction, default=None,
                    help="keep extended attributes in memory (default: on for macOS, where Finder needs them)")
 
+    c = sub.add_parser("serve", help="the same tree over WebDAV, for machines with no FUSE driver")
+    c.add_argument("--webdav", action="store_true", required=True, help="serve over WebDAV (the only protocol so far)")
+    c.add_argument("--port", type=int, default=8080, metavar="N", help="TCP port (default 8080; 0 picks a free one)")
+    c.add_argument("--host", default="127.0.0.1", metavar="ADDR",
+                   help="address to listen on (default 127.0.0.1; any other needs a password)")
+    c.add_argument("--password-file", type=Path, metavar="FILE",
+                   help="require this password (first line of FILE; or set PHOTOFS_WEBDAV_PASSWORD)")
+    c.add_argument("--user", default="photofs", help="user name that goes with the password (default photofs)")
+
     c = sub.add_parser("umount", help="unmount")
     c.add_argument("mountpoint", type=Path, metavar="MOUNTPOINT")
 

@@ -123,8 +123,17 @@ def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: boo
     from photofs.vfs import PhotoVFS
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     lib.close()
-    serve(PhotoVFS(lib.path), str(mountpoint), xattrs=xattrs)
+    from photofs.adapters.hosts import volume_name_for
+    serve(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path), xattrs=xattrs)
     return None
+
+
+def cmd_serve(args, library: Path) -> int:
+    from photofs.jobs.serving import serve_webdav
+    lib = LibraryFolder(library)  # fails with one clear line when the library is not there
+    lib.close()
+    serve_webdav(lib.path, args.host, args.port, args.password_file, args.user)
+    return 0
 
 
 def cmd_umount(args, library: Path) -> int:

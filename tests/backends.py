@@ -104,3 +104,96 @@ def unmount(mountpoint: Path) -> None:
 
 
 ENOENT, ENOTDIR, EISDIR, EPERM, ENOTEMPTY = errno.ENOENT, errno.ENOTDIR, errno.EISDIR, errno.EPERM, errno.ENOTEMPTY
+
+
+class DavServer:
+    """`photofs serve --webdav --port 0` as a real process; the URL is read from what it prints."""
+
+    def __init__(self, library: Path, *extra: str, env: dict | None = None):
+        self.proc = subprocess.Popen([sys.executable, "-m", "photofs", "--library", str(library), "serve", "--webdav",
+                                      "--port", "0", *extra], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, stdin=subprocess.DEVNULL, env={**os.environ, **(env or {})})
+        line = self.proc.stdout.readline()
+        if not line.startswith("serving photofs at "):
+            self.proc.kill()
+            raise AssertionError(f"serve did not start: {line}{self.proc.stderr.read()}")
+        self.url = line.split()[3].rstrip("/")
+        self.host, self.port = self.url.split("//")[1].split(":")
+        self.port = int(self.port)
+
+    def request(self, method: str, path: str, body: bytes | None = None, headers: dict | None = None):
+        """One request on a fresh connection: (status, headers, body)."""
+        import http.client
+        from urllib.parse import quote
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(method, quote(path), body=body, headers=headers or {})
+            resp = conn.getresponse()
+            return resp.status, dict(resp.getheaders()), resp.read()
+        finally:
+            conn.close()
+
+    def propfind(self, path: str, depth: str = "1") -> dict[str, dict]:
+        """href (unquoted, no trailing slash) -> {'dir', 'size', 'mtime'}."""
+        import email.utils
+        import xml.etree.ElementTree as ET
+        from urllib.parse import unquote
+        status, _, body = self.request("PROPFIND", path, headers={"Depth": depth})
+        if status != 207:
+            raise OSError(status, f"PROPFIND {path}: {status}")
+        out = {}
+        for resp in ET.fromstring(body).iter("{DAV:}response"):
+            href = unquote(resp.find("{DAV:}href").text).rstrip("/") or "/"
+            prop = resp.find(".//{DAV:}prop")
+            size = prop.find("{DAV:}getcontentlength")
+            modified = prop.find("{DAV:}getlastmodified")
+            out[href] = {"dir": prop.find("{DAV:}resourcetype/{DAV:}collection") is not None,
+                         "size": int(size.text) if size is not None else 0,
+                         "mtime": email.utils.parsedate_to_datetime(modified.text).timestamp()}
+        return out
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.proc.stdout.close()
+        self.proc.stderr.close()
+
+
+# HTTP status -> errno, for the contract tests (RFC 4918: a missing parent is 409).
+_ERRNO = {404: errno.ENOENT, 403: errno.EPERM, 409: errno.ENOENT}
+
+
+class WebDAVBackend:
+    """The tree over `photofs serve --webdav`, read with plain HTTP requests."""
+    kind = "webdav"
+
+    def __init__(self, library: Path):
+        self.server = DavServer(library)
+
+    def close(self):
+        self.server.close()
+
+    def listdir(self, path: str) -> list[str]:
+        entries = self.server.propfind(path)
+        base = path.rstrip("/") or "/"
+        return sorted(href.rsplit("/", 1)[1] for href in entries if href != base)
+
+    def stat(self, path: str) -> tuple[bool, int, float]:
+        entry = self.server.propfind(path, "0")[path.rstrip("/") or "/"]
+        return entry["dir"], entry["size"], entry["mtime"]
+
+    def read(self, path: str) -> bytes:
+        status, _, body = self.server.request("GET", path)
+        assert status == 200, status
+        return body
+
+    def errno_of(self, op: str, path: str, *args) -> int:
+        import pytest
+        dest = {"Destination": self.server.url + args[0]} if args else {}
+        calls = {"stat": ("PROPFIND", {"Depth": "0"}), "mkdir": ("MKCOL", {}), "create": ("PUT", {}),
+                 "rename": ("MOVE", {**dest, "Overwrite": "F"}), "unlink": ("DELETE", {})}
+        if op not in calls:
+            pytest.skip(f"{op} has no WebDAV request with the same meaning")
+        method, headers = calls[op]
+        status, _, _ = self.server.request(method, path, b"" if method == "PUT" else None, headers)
+        return 0 if status < 300 else _ERRNO.get(status, status)

@@ -1,5 +1,5 @@
-"""The mount tree's contract, run against the VFS directly and against a real FUSE
-mount: the same assertions must hold for both."""
+"""The mount tree's contract, run against the VFS directly, a real FUSE mount and
+the WebDAV server: the same assertions must hold for all three."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import piexif
 import pytest
 from PIL import Image
 
-from backends import EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, MountBackend, VFSBackend
+from backends import EISDIR, ENOENT, ENOTDIR, ENOTEMPTY, EPERM, MountBackend, VFSBackend, WebDAVBackend
 from photofs.domain.items import ItemState
 from photofs.domain.sorting import VIEWS
 from photofs.library_folder import LibraryFolder
@@ -24,10 +24,14 @@ def built(template):
     lib.close()
 
 
-@pytest.fixture(scope="module", params=["vfs", pytest.param("mount", marks=pytest.mark.mount)])
+@pytest.fixture(scope="module", params=["vfs", pytest.param("mount", marks=pytest.mark.mount), "webdav"])
 def tree(request, built, tmp_path_factory):
-    backend = (VFSBackend(built.path) if request.param == "vfs"
-               else MountBackend(built.path, tmp_path_factory.mktemp("mnt")))
+    if request.param == "vfs":
+        backend = VFSBackend(built.path)
+    elif request.param == "mount":
+        backend = MountBackend(built.path, tmp_path_factory.mktemp("mnt"))
+    else:
+        backend = WebDAVBackend(built.path)
     yield backend
     backend.close()
 

@@ -104,6 +104,31 @@ class PhotoVFS:
     def _node(self, path: str) -> Dir | File | None:
         return self._current().resolve(split_path(path))
 
+    @locked
+    def canonical(self, path: str) -> str:
+        """The path as the mount spells it, matching each part without regard to case.
+
+        For hosts whose file systems are case-insensitive (Windows, and macOS by
+        default): `D:\\Sorted\\holiday` must find /sorted/Holiday. An exact match
+        always wins; a part that does not exist is kept as given (for create/mkdir)."""
+        parts = split_path(path)
+        out: list[str] = []
+        for i, name in enumerate(parts):
+            here = join((*out, name))
+            if here in self.scratch.files or here in self.scratch.dirs or self._node(here) is not None:
+                out.append(name)
+                continue
+            try:
+                names = [n for n, _ in self.listdir(join(out))]
+            except VFSError:
+                return join((*out, *parts[i:]))
+            folded = name.casefold()
+            match = next((n for n in names if n.casefold() == folded), None)
+            if match is None:
+                return join((*out, *parts[i:]))
+            out.append(match)
+        return join(out)
+
     def _commit(self, change: SortChange, touched: list[str]) -> None:
         """Write one action, apply it in memory, and note folders it emptied."""
         with self._lock:
@@ -277,6 +302,13 @@ class PhotoVFS:
             except VFSError:
                 pass  # flush already said so; release has no one to tell
 
+    @locked
+    def detach(self, fh: int) -> None:
+        """Forget a handle and leave its file as it is: an empty photo copy stays
+        pending until a later open-for-write fills it. WebDAV clients (davfs2,
+        Finder) create a file empty in one request and send its bytes in the next."""
+        self._handles.pop(fh, None)
+
     def _finish_copy(self, path: str) -> None:
         f = self.scratch.files[path]
         state = self._current()
@@ -350,6 +382,38 @@ class PhotoVFS:
             raise VFSError(errno.EPERM, path)  # already queued: move it out to take it back
         state = self._current()
         self._commit(SortChange(queue_add={int(state.snap.ids[node.row])}), [join(split_path(path)[:-1])])
+
+    @locked
+    def remove_tree(self, path: str) -> None:
+        """`rm -r` in one action (WebDAV DELETE of a folder): every photo below is
+        queued and the user's folders below are dropped, in one transaction, so
+        twins renumbering half-way through cannot leave some behind."""
+        if path in self.scratch.files:
+            return self.scratch.remove(path)
+        if path in self.scratch.dirs:
+            for p in [p for p in (*self.scratch.dirs, *self.scratch.files) if p == path or p.startswith(path + "/")]:
+                self.scratch.remove(p)
+            return
+        node = self._node(path)
+        if node is None:
+            raise not_found(path)
+        if isinstance(node, File):
+            return self.unlink(path)
+        if node.view is None or node.logical == () or node.view == TO_DELETE:
+            raise VFSError(errno.EPERM, path)  # the root, a view, and the queue itself stay
+        state = self._current()
+        rows: list[int] = []
+        folders = [path]
+        while folders:
+            folder = folders.pop()
+            subdirs, files = state.list_dir(self._node(folder))
+            rows += files.values()
+            folders += [f"{folder}/{d}" for d in subdirs]
+        key = key_str(node.logical)
+        gone = {(node.view, p) for p in state.overlay.user_folders[node.view] if p == key or p.startswith(key + "/")}
+        for p in [p for p in (*self.scratch.dirs, *self.scratch.files) if p.startswith(path + "/")]:
+            self.scratch.remove(p)
+        self._commit(SortChange(queue_add={int(state.snap.ids[r]) for r in rows}, folders_remove=gone), [path])
 
     @locked
     def mkdir(self, path: str) -> None:

@@ -1,0 +1,306 @@
+"""WebDAV adapter through wsgidav + cheroot: the same VFS for machines with no FUSE
+driver (Explorer's "Map network drive", Finder's "Connect to Server", davfs2).
+
+Only translation lives here: DAV resources are paths, each method calls the VFS,
+and VFS errors become HTTP statuses. MOVE, COPY and DELETE are handled natively
+(handle_move/handle_copy/handle_delete) so that they mean exactly what mv, cp and
+rm mean on the FUSE mount; wsgidav's generic copy-then-delete would turn a move
+into a copy and a removal from the cloud.
+"""
+
+from __future__ import annotations
+
+import errno
+import io
+import logging
+import mimetypes
+import zlib
+
+from wsgidav.dav_error import (HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_INTERNAL_ERROR, HTTP_NOT_FOUND,
+                               DAVError)
+from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
+from wsgidav.util import join_uri, parse_if_header_dict
+
+from photofs.vfs import PhotoVFS, Stat, VFSError
+
+log = logging.getLogger(__name__)
+
+# errno -> HTTP status (RFC 4918): a missing parent is a conflict, anything the
+# tree does not allow is forbidden.
+_STATUS = {errno.ENOENT: HTTP_NOT_FOUND, errno.EPERM: HTTP_FORBIDDEN, errno.EACCES: HTTP_FORBIDDEN,
+           errno.EEXIST: 405, errno.ENOTEMPTY: HTTP_CONFLICT, errno.ENOTDIR: HTTP_CONFLICT,
+           errno.EISDIR: HTTP_CONFLICT, errno.EINVAL: HTTP_FORBIDDEN}
+
+
+def dav_call(fn, *args):
+    try:
+        return fn(*args)
+    except VFSError as e:
+        raise DAVError(_STATUS.get(e.errno, HTTP_INTERNAL_ERROR), context_info=str(e)) from None
+
+
+def _vfs_path(path: str) -> str:
+    return "/" + path.strip("/")
+
+
+class _Writer(io.RawIOBase):
+    """PUT's body streamed into a VFS write handle; closing it finishes the copy,
+    which is where a file that is not a known thumbnail is refused."""
+
+    def __init__(self, vfs: PhotoVFS, fh: int, reserved: bool = False):
+        self.vfs, self.fh, self.offset, self.reserved = vfs, fh, 0, reserved
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        n = dav_call(self.vfs.write, self.fh, bytes(data), self.offset)
+        self.offset += n
+        return n
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        if self.reserved and self.offset == 0:
+            # An empty PUT onto a reserved name keeps it reserved; the bytes come next.
+            self.vfs.detach(self.fh)
+            return super().close()
+        try:
+            dav_call(self.vfs.flush, self.fh)
+        finally:
+            self.vfs.release(self.fh)
+            super().close()
+
+
+class _Resource:
+    """What files and folders share: the VFS, and attributes from one stat."""
+
+    def _init(self, vfs: PhotoVFS, st: Stat | None):
+        self.vfs, self.st = vfs, st
+
+    def _stat(self) -> Stat:
+        if self.st is None:
+            self.st = dav_call(self.vfs.stat, _vfs_path(self.path))
+        return self.st
+
+    def get_last_modified(self):
+        return self._stat().mtime
+
+    def get_creation_date(self):
+        return self._stat().mtime
+
+    def handle_delete(self):
+        # Done here, in one VFS action: wsgidav's own walk deletes member by member
+        # and then checks each is gone, but when one of two twins (x.jpg, x~2.jpg)
+        # is queued the other takes its name. So the lock check is ours to make.
+        locks = self.provider.lock_manager
+        if locks is not None:
+            if "wsgidav.conditions.if" not in self.environ:
+                parse_if_header_dict(self.environ)
+            locks.check_write_permission(url=self.get_ref_url(), depth="infinity",
+                                         token_list=self.environ["wsgidav.ifLockTokenList"],
+                                         principal=self.environ["wsgidav.user_name"])
+        dav_call(self.vfs.remove_tree, _vfs_path(self.path))
+        self.remove_all_properties(recursive=True)
+        self.remove_all_locks(recursive=True)
+        return True
+
+    # MOVE and COPY onto an existing name are done here: wsgidav would DELETE the
+    # destination first, and deleting a photo queues it for removal. Onto a new
+    # name they go through move_recursive / copy_move_single, so the client
+    # hears 201 Created as RFC 4918 says.
+    def _dest_exists(self, dest_path) -> bool:
+        try:
+            self.vfs.stat(_vfs_path(dest_path))
+            return True
+        except VFSError:
+            return False
+
+    def handle_move(self, dest_path):
+        if not self._dest_exists(dest_path):
+            return False
+        self.move_recursive(dest_path)
+        return True
+
+    def support_recursive_move(self, dest_path):
+        return True
+
+    def move_recursive(self, dest_path):
+        dav_call(self.vfs.rename, _vfs_path(self.path), _vfs_path(dest_path))
+        self._carry_properties(dest_path, move=True)
+        return []
+
+    def handle_copy(self, dest_path, *, depth_infinity):
+        if not self._dest_exists(dest_path):
+            return False
+        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), depth_infinity)
+        self._carry_properties(dest_path, move=False)
+        return True
+
+    def copy_move_single(self, dest_path, *, is_move):
+        # Only copies reach here (moves are recursive): one file, or one folder without members.
+        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), recursive=False)
+        self._carry_properties(dest_path, move=False)
+
+    def _carry_properties(self, dest_path, move: bool) -> None:
+        """Dead properties (set by PROPPATCH) follow the resource, as on a file server."""
+        props = self.provider.prop_manager
+        dest = self.provider.get_resource_inst(dest_path, self.environ)
+        if props is None or dest is None:
+            return
+        if move:
+            props.move_properties(self.get_ref_url(), dest.get_ref_url(), with_children=True)
+        else:
+            props.copy_properties(self.get_ref_url(), dest.get_ref_url())
+
+    def set_last_modified(self, dest_path, time_stamp, *, dry_run):
+        return True  # photos keep their capture time (like utimens on the mount)
+
+
+class PhotoFile(_Resource, DAVNonCollection):
+    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+        DAVNonCollection.__init__(self, path, environ)
+        self._init(vfs, st)
+
+    def get_content_length(self):
+        return self._stat().size
+
+    def get_content_type(self):
+        return mimetypes.guess_type(self.path)[0] or "application/octet-stream"
+
+    def get_etag(self):
+        # Headers are Latin-1: the name goes in as a checksum, not as text.
+        st = self._stat()
+        return f"{zlib.crc32(self.path.encode()):08x}-{st.size}-{int(st.mtime * 1000)}"
+
+    def support_etag(self):
+        return True
+
+    def support_ranges(self):
+        return True
+
+    def get_content(self):
+        # Thumbnails are small: one read, and every range request is served from it.
+        return io.BytesIO(dav_call(self.vfs.read_file, _vfs_path(self.path)))
+
+    def begin_write(self, *, content_type=None):
+        empty = self._stat().size == 0  # a name reserved by LOCK or an empty PUT
+        fh = dav_call(self.vfs.open, _vfs_path(self.path), True, True)
+        self.st = None
+        return _Writer(self.vfs, fh, reserved=empty)
+
+    def delete(self):
+        dav_call(self.vfs.unlink, _vfs_path(self.path))
+
+
+class PhotoFolder(_Resource, DAVCollection):
+    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+        DAVCollection.__init__(self, path, environ)
+        self._init(vfs, st)
+
+    def get_member_names(self):
+        return [name for name, _ in dav_call(self.vfs.listdir, _vfs_path(self.path))]
+
+    def get_member_list(self):
+        # One listing with attributes (readdir-plus), not one stat per photo.
+        members = []
+        for name, st in dav_call(self.vfs.listdir, _vfs_path(self.path)):
+            cls = PhotoFolder if st.is_dir else PhotoFile
+            members.append(cls(join_uri(self.path, name), self.environ, self.vfs, st))
+        return members
+
+    def get_member(self, name):
+        return self.provider.get_resource_inst(join_uri(self.path, name), self.environ)
+
+    def create_empty_resource(self, name):
+        # LOCK on a new name and PUT both start here. The VFS says whether the name
+        # may be created (a known thumbnail's hash in a photo folder, anything in the
+        # scratch space); it then stays reserved, empty, until a PUT brings the bytes,
+        # which are checked then. A client that locks and never writes leaves an
+        # empty file in the listing until the server restarts.
+        path = _vfs_path(join_uri(self.path, name))
+        self.vfs.detach(dav_call(self.vfs.create, path))
+        return PhotoFile(join_uri(self.path, name), self.environ, self.vfs)
+
+    def create_collection(self, name):
+        dav_call(self.vfs.mkdir, _vfs_path(join_uri(self.path, name)))
+
+    def support_recursive_delete(self):
+        return True
+
+    def delete(self):
+        dav_call(self.vfs.remove_tree, _vfs_path(self.path))
+
+
+def copy_tree(vfs: PhotoVFS, src: str, dest: str, recursive: bool) -> None:
+    """cp (and cp -r): a file's bytes are written under the destination name and
+    checked when closed; a folder is made (or merged into) and, recursively, filled."""
+    if not dav_call(vfs.stat, src).is_dir:
+        data = dav_call(vfs.read_file, src)
+        fh = dav_call(vfs.create, dest)
+        try:
+            dav_call(vfs.write, fh, data, 0)
+            dav_call(vfs.flush, fh)
+        finally:
+            vfs.release(fh)
+        return
+    try:
+        dav_call(vfs.mkdir, dest)
+    except DAVError as e:
+        if e.value != 405:  # already there: a merge, as cp -r does
+            raise
+    if recursive:
+        for name, _ in dav_call(vfs.listdir, src):
+            copy_tree(vfs, f"{src}/{name}", f"{dest}/{name}", True)
+
+
+class PhotoDAVProvider(DAVProvider):
+    def __init__(self, vfs: PhotoVFS):
+        super().__init__()
+        self.vfs = vfs
+
+    def is_readonly(self):
+        return False
+
+    def get_resource_inst(self, path: str, environ: dict):
+        self._count_get_resource_inst += 1
+        try:
+            st = self.vfs.stat(_vfs_path(path))
+        except VFSError:
+            return None
+        cls = PhotoFolder if st.is_dir else PhotoFile
+        return cls(path, environ, self.vfs, st)
+
+
+def make_app(vfs: PhotoVFS, password: str | None = None, user: str = "photofs", verbose: int = 1):
+    """The WSGI application: anonymous, or one user with a password (digest auth,
+    which Windows' WebDAV client accepts over plain HTTP; basic auth it refuses)."""
+    from wsgidav.wsgidav_app import WsgiDAVApp
+    users = {"*": True} if password is None else {"*": {user: {"password": password}}}
+    config = {
+        "provider_mapping": {"/": PhotoDAVProvider(vfs)},
+        "simple_dc": {"user_mapping": users},
+        "http_authenticator": {"accept_basic": True, "accept_digest": True, "default_to_digest": True},
+        "property_manager": True,   # dead properties (Finder and Explorer set some) in memory
+        "lock_storage": True,       # LOCK/UNLOCK in memory: Office, Finder and davfs2 lock before writing
+        "hotfixes": {"emulate_win32_lastmod": True},
+        "dir_browser": {"enable": True, "response_trailer": "photofs", "davmount": True},
+        "logging": {"enable": False},
+        "verbose": verbose,
+    }
+    return WsgiDAVApp(config)
+
+
+def serve(vfs: PhotoVFS, host: str = "127.0.0.1", port: int = 8080, password: str | None = None,
+          user: str = "photofs", ready=None) -> None:
+    """Serve until interrupted. `ready(server)` is called once the port is bound."""
+    from cheroot import wsgi
+    server = wsgi.Server((host, port), make_app(vfs, password, user), numthreads=8)
+    server.prepare()
+    if ready is not None:
+        ready(server)
+    try:
+        server.serve()
+    finally:
+        server.stop()
+        vfs.close()

@@ -6,23 +6,29 @@ Only translation lives here: paths and handles in, VFS calls, errno out.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import logging
 import os
 import sys
 import threading
 
-# Prefer libfuse 3 on Linux: its readdir can carry attributes (readdir-plus).
-if sys.platform.startswith("linux") and "FUSE_LIBRARY_PATH" not in os.environ and ctypes.util.find_library("fuse3"):
-    os.environ["FUSE_LIBRARY_PATH"] = ctypes.util.find_library("fuse3")
+from photofs.adapters import hosts
+from photofs.errors import PhotofsError
+
+# Choose the library before mfusepy loads one: libfuse 3 on Linux (readdir-plus),
+# macFUSE or FUSE-T on macOS, WinFsp's FUSE layer on Windows.
+try:
+    LIBRARY = hosts.find_fuse_library(sys.platform)
+except PhotofsError as e:
+    raise ImportError(str(e)) from None
+os.environ["FUSE_LIBRARY_PATH"] = LIBRARY.path
 
 try:
     import mfusepy as fusepy
 except ImportError:  # pragma: no cover - only when just fusepy is installed
     import fuse as fusepy  # type: ignore[no-redef]
-except OSError as e:  # libfuse itself is missing: say what to install, not a traceback
-    raise ImportError(f"libfuse is not installed ({e})") from e
+except OSError as e:  # the library would not load: say so, not a traceback
+    raise ImportError(f"{LIBRARY.path} would not load ({e}): {hosts.INSTALL_HINTS.get(hosts.system_name(sys.platform))}") from e
 
 from photofs.vfs import PhotoVFS, Stat, VFSError
 
@@ -59,8 +65,11 @@ class PlusFUSE(fusepy.FUSE):
 class FuseAdapter(fusepy.Operations):
     use_ns = True  # mfusepy: times in nanoseconds
 
-    def __init__(self, vfs: PhotoVFS, xattrs: bool = sys.platform == "darwin"):
+    def __init__(self, vfs: PhotoVFS, xattrs: bool = sys.platform == "darwin", library: hosts.FuseLibrary = LIBRARY):
         self.vfs = vfs
+        self.capabilities = hosts.wanted_capabilities(library)
+        # Explorer and Finder may ask for /Sorted/holiday when the folder is /sorted/Holiday.
+        self._p = vfs.canonical if hosts.case_insensitive(library) else (lambda path: path)
         self.uid, self.gid = os.getuid(), os.getgid()
         self._dirs: dict[int, list] = {}
         self._dirs_lock = threading.Lock()
@@ -72,10 +81,13 @@ class FuseAdapter(fusepy.Operations):
                 setattr(self, name, None)
 
     def init_with_config(self, conn_info, config_3):
+        if conn_info is None:
+            return
         # Readdir-plus for every chunk of a folder, not only the first: a 2000-photo
         # folder then lists with details in a handful of calls instead of 2000 lookups.
-        if conn_info is not None and fusepy.fuse_version_major == 3:
+        if fusepy.fuse_version_major == 3:
             conn_info.want &= ~FUSE_CAP_READDIRPLUS_AUTO
+        conn_info.want |= conn_info.capable & self.capabilities
 
     def _attrs(self, st: Stat) -> dict:
         ns = int(st.mtime * 1e9)
@@ -92,11 +104,11 @@ class FuseAdapter(fusepy.Operations):
             raise fusepy.FuseOSError(errno.EIO) from None
 
     def getattr(self, path, fh=None):
-        return self._attrs(self._call(self.vfs.stat, path))
+        return self._attrs(self._call(self.vfs.stat, self._p(path)))
 
     def opendir(self, path):
         # A directory stream: one listing, read in pieces by offset.
-        entries = self._call(self.vfs.listdir, path)
+        entries = self._call(self.vfs.listdir, self._p(path))
         with self._dirs_lock:
             self._next_dir += 1
             self._dirs[self._next_dir] = [".", ".."] + [(name, self._attrs(st), 0) for name, st in entries]
@@ -105,7 +117,7 @@ class FuseAdapter(fusepy.Operations):
     def readdir(self, path, fh):
         entries = self._dirs.get(fh)
         if entries is None:
-            entries = [".", ".."] + [(n, self._attrs(st), 0) for n, st in self._call(self.vfs.listdir, path)]
+            entries = [".", ".."] + [(n, self._attrs(st), 0) for n, st in self._call(self.vfs.listdir, self._p(path))]
         return entries
 
     def releasedir(self, path, fh):
@@ -115,10 +127,10 @@ class FuseAdapter(fusepy.Operations):
 
     def open(self, path, flags):
         write = bool(flags & (os.O_WRONLY | os.O_RDWR))
-        return self._call(self.vfs.open, path, write, bool(flags & os.O_TRUNC))
+        return self._call(self.vfs.open, self._p(path), write, bool(flags & os.O_TRUNC))
 
     def create(self, path, mode, fi=None):
-        return self._call(self.vfs.create, path)
+        return self._call(self.vfs.create, self._p(path))
 
     def read(self, path, size, offset, fh):
         return self._call(self.vfs.read, fh, size, offset)
@@ -127,7 +139,7 @@ class FuseAdapter(fusepy.Operations):
         return self._call(self.vfs.write, fh, data, offset)
 
     def truncate(self, path, length, fh=None):
-        return self._call(self.vfs.truncate, path, length)
+        return self._call(self.vfs.truncate, self._p(path), length)
 
     def flush(self, path, fh):
         return self._call(self.vfs.flush, fh)
@@ -141,49 +153,46 @@ class FuseAdapter(fusepy.Operations):
                 "f_files": 0, "f_ffree": 0, "f_namemax": 255}
 
     def rename(self, old, new):
-        return self._call(self.vfs.rename, old, new)
+        return self._call(self.vfs.rename, self._p(old), self._p(new))
 
     def unlink(self, path):
-        return self._call(self.vfs.unlink, path)
+        return self._call(self.vfs.unlink, self._p(path))
 
     def mkdir(self, path, mode):
-        return self._call(self.vfs.mkdir, path)
+        return self._call(self.vfs.mkdir, self._p(path))
 
     def rmdir(self, path):
-        return self._call(self.vfs.rmdir, path)
+        return self._call(self.vfs.rmdir, self._p(path))
 
     def utimens(self, path, times=None):
         mtime = None if times is None else times[1] / 1e9
-        return self._call(self.vfs.utimens, path, mtime)
+        return self._call(self.vfs.utimens, self._p(path), mtime)
 
     def chmod(self, path, mode):
-        return self._call(self.vfs.chmod, path, mode)
+        return self._call(self.vfs.chmod, self._p(path), mode)
 
     def chown(self, path, uid, gid):
-        return self._call(self.vfs.chmod, path, 0)  # accepted, like chmod: nothing to change
+        return self._call(self.vfs.chmod, self._p(path), 0)  # accepted, like chmod: nothing to change
 
     def setxattr(self, path, name, value, options, position=0):
-        return self._call(self.vfs.setxattr, path, name, value)
+        return self._call(self.vfs.setxattr, self._p(path), name, value)
 
     def getxattr(self, path, name, position=0):
-        return self._call(self.vfs.getxattr, path, name)
+        return self._call(self.vfs.getxattr, self._p(path), name)
 
     def listxattr(self, path):
-        return self._call(self.vfs.listxattr, path)
+        return self._call(self.vfs.listxattr, self._p(path))
 
     def removexattr(self, path, name):
-        return self._call(self.vfs.removexattr, path, name)
+        return self._call(self.vfs.removexattr, self._p(path), name)
 
     def destroy(self, path):
         self.vfs.close()
 
 
 def serve(vfs: PhotoVFS, mountpoint: str, volume_name: str = "photofs", xattrs: bool | None = None) -> None:
-    """Serve in the foreground until unmounted. auto_unmount: a killed mount leaves no stale mountpoint."""
+    """Serve in the foreground until unmounted (auto_unmount on Linux: a killed
+    mount leaves no stale mountpoint)."""
     adapter = FuseAdapter(vfs) if xattrs is None else FuseAdapter(vfs, xattrs)
     fuse = PlusFUSE if fusepy.fuse_version_major == 3 else fusepy.FUSE
-    # Short entry/attr timeouts: a change made by another process (or a job adding
-    # photos) shows in an open listing within a second.
-    options = {"max_idle_threads": 10} if fusepy.fuse_version_major == 3 else {}  # else libfuse 3.14 warns (libfuse#1003)
-    fuse(adapter, mountpoint, foreground=True, fsname=volume_name, auto_unmount=True,
-         default_permissions=True, entry_timeout=1.0, attr_timeout=1.0, negative_timeout=0.0, **options)
+    fuse(adapter, mountpoint, **hosts.mount_options(LIBRARY, volume_name))

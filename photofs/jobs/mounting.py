@@ -14,25 +14,20 @@ from photofs.errors import PhotofsError
 
 
 def check_mountpoint(mountpoint: Path) -> None:
-    if not mountpoint.exists():
-        raise PhotofsError(f"{mountpoint}: mountpoint does not exist (create it with mkdir)")
-    if not mountpoint.is_dir():
-        raise PhotofsError(f"{mountpoint}: mountpoint is not a folder")
-    if os.path.ismount(mountpoint):
-        raise PhotofsError(f"{mountpoint}: something is already mounted there (photofs umount {mountpoint})")
-    if any(mountpoint.iterdir()):
-        raise PhotofsError(f"{mountpoint}: mountpoint is not empty")
+    from photofs.adapters.hosts import check_mountpoint as check_for
+    check_for(sys.platform, str(mountpoint))
 
 
 def check_fuse_available() -> None:
+    """A FUSE library for this system, or one line saying which driver to install and where."""
     if sys.platform.startswith("linux") and not os.path.exists("/dev/fuse"):
         raise PhotofsError("/dev/fuse is missing: load the fuse kernel module (modprobe fuse) or use `photofs serve --webdav`")
+    from photofs.adapters.hosts import find_fuse_library
+    find_fuse_library(sys.platform)
     try:
-        import photofs.adapters.fuse  # noqa: F401  (loads libfuse)
+        import photofs.adapters.fuse  # noqa: F401  (loads the library)
     except ImportError as e:
-        hint = {"darwin": "install macFUSE (https://osxfuse.github.io) or FUSE-T (https://www.fuse-t.org)",
-                "win32": "install WinFsp (https://winfsp.dev)"}.get(sys.platform, "install fuse3 and libfuse3-3 (apt-get install fuse3 libfuse3-3)")
-        raise PhotofsError(f"no FUSE library found: {hint}") from None
+        raise PhotofsError(str(e)) from None
 
 
 def mount_in_background(library: Path, mountpoint: Path, log_path: Path, options: list[str] = (),

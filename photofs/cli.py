@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--foreground", action="store_true", help="stay in the foreground until unmounted")
     c.add_argument("--xattrs", action=argparse.BooleanOptionalAction, default=None,
                    help="keep extended attributes in memory (default: on for macOS, where Finder needs them)")
+    c.add_argument("--backend", choices=["auto", "fuse", "winfsp"], default="auto",
+                   help="fuse: libfuse, macFUSE, FUSE-T or WinFsp's FUSE layer; winfsp: WinFsp's native API "
+                        "(Windows, photofs[windows]); auto: winfsp where it is installed, else fuse")
 
     c = sub.add_parser("serve", help="the same tree over WebDAV, for machines with no FUSE driver")
     c.add_argument("--webdav", action="store_true", required=True, help="serve over WebDAV (the only protocol so far)")

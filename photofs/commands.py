@@ -102,28 +102,33 @@ def cmd_thumbs(args, library: Path) -> int:
 
 
 def cmd_mount(args, library: Path) -> int:
-    _mount(LibraryFolder(library), args.mountpoint, args.foreground, xattrs=args.xattrs)
+    _mount(LibraryFolder(library), args.mountpoint, args.foreground, xattrs=args.xattrs, backend=args.backend)
     return 0
 
 
 def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True,
-           xattrs: bool | None = None) -> int | None:
+           xattrs: bool | None = None, backend: str = "auto") -> int | None:
     """Mount in the background (returns the server's pid) or serve here until unmounted."""
-    from photofs.jobs.mounting import check_fuse_available, check_mountpoint, mount_in_background
+    from photofs.jobs.mounting import check_fuse_available, check_mountpoint, choose_backend, mount_in_background
     mountpoint = mountpoint.expanduser().absolute()
+    backend = choose_backend(backend)
     if not foreground:
-        extra = [] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"]
+        extra = ["--backend", backend] + ([] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"])
         pid = mount_in_background(lib.path, mountpoint, lib.log_path, extra)
         if announce:
             print(f"mounted {lib.path} at {mountpoint} (pid {pid}); unmount with: photofs umount {mountpoint}")
         return pid
     check_mountpoint(mountpoint)
-    check_fuse_available()
-    from photofs.adapters.fuse import serve
+    from photofs.adapters.hosts import volume_name_for
     from photofs.vfs import PhotoVFS
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     lib.close()
-    from photofs.adapters.hosts import volume_name_for
+    if backend == "winfsp":
+        from photofs.adapters.winfsp import serve as serve_winfsp
+        serve_winfsp(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path))
+        return None
+    check_fuse_available()
+    from photofs.adapters.fuse import serve
     serve(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path), xattrs=xattrs)
     return None
 

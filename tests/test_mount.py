@@ -6,6 +6,7 @@ import os
 import re
 import signal
 import subprocess
+import sys
 import time
 
 from dataclasses import dataclass
@@ -121,6 +122,14 @@ def test_mount_errors_are_one_line(library, tmp_path):
     assert_one_error_line(r.returncode, r.stderr, "not a photofs library")
     r = run_photofs(*lib, "umount", str(full))
     assert_one_error_line(r.returncode, r.stderr, "nothing is mounted")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    r = run_photofs(*lib, "mount", str(empty), "--backend", "winfsp")
+    assert_one_error_line(r.returncode, r.stderr, "--backend winfsp", "winfspy", "only on Windows")
+    r = subprocess.run([sys.executable, "-m", "photofs", *lib, "mount", str(empty)], capture_output=True, text=True,
+                       env={**os.environ, "FUSE_LIBRARY_PATH": "/nowhere/libfuse3.so"})
+    assert_one_error_line(r.returncode, r.stderr, "FUSE_LIBRARY_PATH=/nowhere/libfuse3.so: no such file")
+    assert not os.path.ismount(empty)
 
 
 def test_mounting_twice_is_refused(mounted, library):

@@ -30,11 +30,25 @@ def check_fuse_available() -> None:
         raise PhotofsError(str(e)) from None
 
 
+def choose_backend(asked: str, platform: str = sys.platform) -> str:
+    """`auto` is WinFsp's native API where winfspy is installed (Windows), else FUSE."""
+    if asked == "winfsp" or (asked == "auto" and platform == "win32"):
+        try:
+            import photofs.adapters.winfsp  # noqa: F401
+            return "winfsp"
+        except ImportError as e:
+            if asked == "winfsp":
+                where = "" if platform == "win32" else " (it runs only on Windows; use --backend fuse)"
+                raise PhotofsError(f"--backend winfsp: {e}{where}") from None
+    return "fuse"
+
+
 def mount_in_background(library: Path, mountpoint: Path, log_path: Path, options: list[str] = (),
                         timeout: float = 30.0) -> int:
     """Start `photofs mount --foreground` detached; return its pid once the mount answers."""
     check_mountpoint(mountpoint)
-    check_fuse_available()
+    if "winfsp" not in options:
+        check_fuse_available()
     cmd = [sys.executable, "-m", "photofs", "--library", str(library), "mount", str(mountpoint), "--foreground", *options]
     with open(log_path, "ab") as log:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True)

@@ -369,10 +369,11 @@ class PhotoVFS:
         return any(is_trash_folder(p) for p in split_path(path)[:-1])
 
     @locked
-    def unlink(self, path: str) -> None:
+    def check_unlink(self, path: str) -> File | None:
+        """What unlink would refuse, raised without doing anything (Windows asks
+        first: a delete probe must never queue a photo). The photo, if it is one."""
         if path in self.scratch.files:
-            self.scratch.remove(path)
-            return
+            return None
         node = self._node(path)
         if node is None:
             raise not_found(path)
@@ -380,6 +381,14 @@ class PhotoVFS:
             raise VFSError(errno.EISDIR, path)
         if node.view == TO_DELETE:
             raise VFSError(errno.EPERM, path)  # already queued: move it out to take it back
+        return node
+
+    @locked
+    def unlink(self, path: str) -> None:
+        node = self.check_unlink(path)
+        if node is None:
+            self.scratch.remove(path)
+            return
         state = self._current()
         self._commit(SortChange(queue_add={int(state.snap.ids[node.row])}), [join(split_path(path)[:-1])])
 
@@ -432,16 +441,17 @@ class PhotoVFS:
         self._commit(SortChange(folders_add={(node.view, key_str((*node.logical, name)))}), [])
 
     @locked
-    def rmdir(self, path: str) -> None:
+    def check_rmdir(self, path: str) -> Dir | None:
+        """What rmdir would refuse, raised without doing anything. The folder, or
+        None when there is nothing left to do (scratch, or already emptied)."""
         if path in self.scratch.dirs:
             if self.scratch.has_children(path):
                 raise VFSError(errno.ENOTEMPTY, path)
-            self.scratch.remove(path)
-            return
+            return None
         node = self._node(path)
         if node is None:
             if path in self._vanished:
-                return  # emptied by the user a moment ago (rm -r): already gone
+                return None  # emptied by the user a moment ago (rm -r): already gone
             raise not_found(path)
         if isinstance(node, File):
             raise VFSError(errno.ENOTDIR, path)
@@ -449,6 +459,17 @@ class PhotoVFS:
             raise VFSError(errno.EPERM, path)
         if self.listdir(path):
             raise VFSError(errno.ENOTEMPTY, path)
+        return node
+
+    @locked
+    def rmdir(self, path: str) -> None:
+        if path in self.scratch.dirs:
+            self.check_rmdir(path)
+            self.scratch.remove(path)
+            return
+        node = self.check_rmdir(path)
+        if node is None:
+            return
         key = key_str(node.logical)
         if key in self._current().overlay.user_folders[node.view]:
             self._commit(SortChange(folders_remove={(node.view, key)}), [path])

@@ -49,6 +49,14 @@ class Stat:
         return stat_mode.S_ISDIR(self.mode)
 
 
+@dataclass
+class PhotoHandle:
+    """An open photo: its bytes are loaded by the first read."""
+    item_id: int
+    path: str
+    data: bytes | None = None
+
+
 def locked(method):
     """One operation at a time on the state: FUSE serves from several threads, and an
     action changes what a listing iterates. Slow source reads happen outside it."""
@@ -194,7 +202,9 @@ class PhotoVFS:
         return fh
 
     def open(self, path: str, write: bool = False, truncate: bool = False) -> int:
-        """Reading loads a thumbnail's bytes once per open, so every read of it is stable."""
+        """Opening reads nothing (Explorer opens every file to show its properties);
+        the first read loads the thumbnail's bytes, once per open, so every read of
+        one open file is stable."""
         with self._lock:
             if path in self.scratch.files:
                 if truncate:
@@ -202,9 +212,9 @@ class PhotoVFS:
                 return self._new_handle(path)
             node = self._photo_file(path)
             item_id = int(self._current().snap.ids[node.row])
+            if not write:
+                return self._new_handle(PhotoHandle(item_id, path))
         data = self._thumbnail(item_id, path)  # may read a slow source: not under the lock
-        if not write:
-            return self._new_handle(data)
         with self._lock:
             # Overwriting a photo is only a copy of a known thumbnail onto it.
             self.scratch.files[path] = ScratchFile(bytearray() if truncate else bytearray(data),
@@ -235,7 +245,9 @@ class PhotoVFS:
         if isinstance(handle, str):
             f = self.scratch.files.get(handle)
             return bytes(f.data[offset:offset + size]) if f else b""
-        return handle[offset:offset + size]
+        if handle.data is None:
+            handle.data = self._thumbnail(handle.item_id, handle.path)  # outside the lock: may wait on a source
+        return handle.data[offset:offset + size]
 
     def read_file(self, path: str) -> bytes:
         fh = self.open(path)

@@ -14,7 +14,7 @@ from PIL import Image
 from photofs.imaging import colour
 from photofs.imaging.thumbnail import make_thumbnail
 from photofs.index.groupings import collections_of, folder_gallery, resolution_group
-from photofs.index.hamming import HammingIndex, brute_force_pairs
+from photofs.index.hamming import HammingIndex, brute_force_pairs, self_pairs, sort_join_plan
 from photofs.index.names import name_group, name_parts
 from photofs.jobs.add_folder import add_folder
 from photofs.jobs.sample_photos import exif_for, scene
@@ -33,6 +33,25 @@ def test_hamming_search_is_exact(hashes, t, plants):
     qi, ci, d = HammingIndex(h).pairs(h, t)
     assert set(zip(qi.tolist(), ci.tolist())) == brute_force_pairs(h, h, t)
     assert (d <= t).all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=300), st.integers(0, 12),
+       st.lists(st.tuples(st.integers(0, 299), st.sets(st.integers(0, 63), max_size=12)), max_size=60))
+def test_the_self_join_is_exact_whichever_method_it_picks(hashes, t, plants):
+    h = np.array(hashes, dtype=np.uint64)
+    for i, bits in plants:
+        if i < len(h):
+            h[i] = h[(i + 1) % len(h)] ^ np.uint64(sum(1 << b for b in bits))
+    i, j, d = self_pairs(h, t)
+    want = {(a, b) for a, b in brute_force_pairs(h, h, t) if a < b}
+    assert set(zip(i.tolist(), j.tolist())) == want and len(i) == len(want)  # all of them, each once
+    assert (d == np.bitwise_count(h[i] ^ h[j])).all()
+
+
+def test_the_sort_join_is_chosen_where_it_is_cheaper():
+    assert sort_join_plan(1_000_000, 6)[:2] == (9, 3)    # 84 sorts on 21-bit keys
+    assert sort_join_plan(100_000, 2)[1] >= 1
 
 
 def test_queries_other_than_the_indexed_hashes():

@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from photofs.imaging.similarity import VARIANTS
-from photofs.index.hamming import HammingIndex
+from photofs.index.hamming import HammingIndex, self_pairs
 from photofs.index.snapshot import Snapshot
 from photofs.views.folders import FolderTree, runs
 
@@ -40,26 +40,29 @@ class SimilarTree(FolderTree):
 
 
 def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
-    """(a, b, kind index) of every neighbouring pair of rows, a != b. Videos (placeholder
-    thumbnails, all alike) take no part."""
+    """(a, b, kind index) of neighbouring rows, a != b, enough to connect every group.
+    Videos (placeholder thumbnails, all alike) take no part.
+
+    Photos with identical hashes are joined to the first of them and searched once:
+    a thousand copies of one screenshot cost one hash, not half a million pairs."""
     photos = np.flatnonzero(~snap.is_video)
-    hashes = snap.phash[photos]
-    index = HammingIndex(hashes)
-    qi, ci, _ = index.pairs(hashes, threshold)
-    keep = qi < ci
-    pairs = [(qi[keep], ci[keep], np.zeros(int(keep.sum()), np.int8))]
+    unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
+    same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
+    pairs = [(photos[first[inverse[same]]], photos[same], np.zeros(len(same), np.int8))]
+    a, b, _ = self_pairs(unique, threshold)
+    pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
     if flips and len(photos):
+        index = HammingIndex(unique)
         n = len(photos)
         queries = snap.dihedral[photos].T.ravel()  # variant k of photo r is at k * n + r
         has = queries != 0
         vq, vc, _ = index.pairs(queries[has], threshold)
         src = np.flatnonzero(has)[vq]
-        rows, variant = src % n, src // n
-        keep = rows != vc  # a symmetric photo matches its own flip
+        rows, variant, match = photos[src % n], src // n, photos[first[vc]]
+        keep = rows != match  # a symmetric photo matches its own flip
         kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
-        pairs.append((rows[keep], vc[keep], kinds))
-    a, b, k = (np.concatenate(x) for x in zip(*pairs))
-    return photos[a], photos[b], k
+        pairs.append((rows[keep], match[keep], kinds))
+    return tuple(np.concatenate(x) for x in zip(*pairs))
 
 
 def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:

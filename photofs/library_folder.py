@@ -73,6 +73,11 @@ class LibraryFolder:
         return self.__dict__["_google"]
 
     @property
+    def index_path(self) -> Path:
+        """The saved snapshot (index/saved.py): regenerable, like cache/."""
+        return self.path / "index"
+
+    @property
     def log_path(self) -> Path:
         return self.path / "photofs.log"
 

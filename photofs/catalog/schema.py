@@ -150,4 +150,12 @@ MIGRATIONS.append(
     DROP TABLE folders;
     """
 )
+MIGRATIONS.append(
+    # 8: the saved index (LIBRARY/index/) is brought up to date with the items changed
+    #    since it was saved: found by updated_at without reading every row.
+    """
+    CREATE INDEX items_updated ON items (updated_at);
+    CREATE INDEX queue_updated ON queue (updated_at);
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -181,6 +181,30 @@ class Catalog(SortStateStore, ProgressStore):
             return self._db.execute("SELECT count(*) FROM items WHERE state=? AND trashed=0",
                                     (str(ItemState.THUMBNAILED),)).fetchone()[0]
 
+    def fingerprint(self) -> list:
+        """What a saved index must match to be current: items (count, last id, last
+        change) and the queue (count, last change). Every write sets updated_at."""
+        with self._lock:
+            items = list(self._db.execute("SELECT count(*), max(id), max(updated_at) FROM items").fetchone())
+            queue = list(self._db.execute("SELECT count(*), max(updated_at) FROM queue").fetchone())
+        return items + queue
+
+    def changed_since(self, columns, last_id: int, last_change: float, chunk: int = 65536):
+        """(visible rows with `columns` in chunks, ids no longer visible, how many ids are
+        new) among the items added or changed since a saved index, and those whose
+        queue entry changed since."""
+        visible = (f"state='{ItemState.THUMBNAILED}' AND trashed=0 "
+                   "AND id NOT IN (SELECT item_id FROM queue WHERE state='removed')")
+        # >=: a write in the same instant as the save is read again (harmless), never missed.
+        where = "(id > ? OR updated_at >= ? OR id IN (SELECT item_id FROM queue WHERE updated_at >= ?))"
+        with self._lock:
+            rows = self._db.execute(f"SELECT {', '.join(columns)} FROM items WHERE {where} AND {visible} ORDER BY id",
+                                    (last_id, last_change, last_change)).fetchall()
+            gone = [r[0] for r in self._db.execute(f"SELECT id FROM items WHERE {where} AND NOT ({visible})",
+                                                   (last_id, last_change, last_change))]
+            added = self._db.execute("SELECT count(*) FROM items WHERE id > ?", (last_id,)).fetchone()[0]
+        return [rows[i:i + chunk] for i in range(0, len(rows), chunk)], gone, added
+
     def visible_rows(self, columns=("id", "phash", "taken_at", "week", "thumb_size"),
                      chunk: int = 65536) -> Iterator[list[tuple]]:
         """The given columns of every item the mount shows, by id, in chunks so that a

@@ -21,21 +21,6 @@ COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "
            "original_name", "source_id", "albums", "dihedral", "histogram", "kind")
 
 
-class Interner:
-    """Distinct strings -> small codes."""
-
-    def __init__(self):
-        self.codes: dict[str, int] = {}
-        self.names: list[str] = []
-
-    def __call__(self, value: str) -> int:
-        code = self.codes.get(value)
-        if code is None:
-            code = self.codes[value] = len(self.names)
-            self.names.append(value)
-        return code
-
-
 @dataclass
 class Snapshot:
     ids: np.ndarray          # int64 catalog ids, ascending
@@ -52,13 +37,25 @@ class Snapshot:
     name_prefix: np.ndarray  # int32 code into name_prefixes (for inferred galleries)
     name_number: np.ndarray  # int64 the last number in the name, -1 if none
     is_video: np.ndarray     # bool: a placeholder thumbnail, never a near-duplicate
-    gallery_rows: np.ndarray  # int64 rows, with gallery_codes: explicit galleries (albums, folders)
-    gallery_codes: np.ndarray  # int32 code into gallery_names
+    album_ids: np.ndarray    # int64 ids, with album_codes: albums (Takeout, Picker), one entry per membership
+    album_codes: np.ndarray  # int32 code into gallery_names
+    loose_ids: np.ndarray    # int64 ids of folder photos in no album, with
+    loose_parent: np.ndarray  # int32 code into parent_names: their folder (a gallery unless generic or a collection)
     colour_names: list[str] = field(default_factory=list)
     resolution_names: list[str] = field(default_factory=list)
     name_group_names: list[str] = field(default_factory=list)
     name_prefixes: list[str] = field(default_factory=list)
     gallery_names: list[str] = field(default_factory=list)
+    parent_names: list[str] = field(default_factory=list)
+
+    ROW_ARRAYS = ("ids", "phash", "taken", "week", "size", "pixels", "orig_size", "dihedral", "colour", "resolution",
+                  "name_group", "name_prefix", "name_number", "is_video")
+    SIDE_ARRAYS = ("album_ids", "album_codes", "loose_ids", "loose_parent")
+    NAME_LISTS = ("colour_names", "resolution_names", "name_group_names", "name_prefixes", "gallery_names",
+                  "parent_names")
+
+    def __post_init__(self):
+        self._galleries = None
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -68,45 +65,111 @@ class Snapshot:
 
     def rows_of(self, item_ids) -> np.ndarray:
         """Rows of the given ids (ids not visible are dropped)."""
-        ids = np.fromiter(item_ids, np.int64)
+        ids = item_ids if isinstance(item_ids, np.ndarray) else np.fromiter(item_ids, np.int64)
         pos = np.searchsorted(self.ids, ids)
         pos = np.clip(pos, 0, max(len(self.ids) - 1, 0))
         return pos[(len(self.ids) > 0) & (self.ids[pos] == ids)] if len(ids) else np.empty(0, np.int64)
 
+    @property
+    def gallery_rows(self) -> np.ndarray:
+        return self.galleries()[0]
+
+    @property
+    def gallery_codes(self) -> np.ndarray:
+        return self.galleries()[1]
+
+    def galleries(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, gallery codes): albums, then the folders loose photos sit in. A folder
+        that holds other folders of photos is a collection, not a gallery."""
+        if self._galleries is None:
+            collections = collections_of(self.parent_names)
+            folder_code = np.array([-1 if p in collections else self._gallery_code(p) for p in self.parent_names]
+                                   + [-1], np.int32)  # one code per folder: not per photo
+            codes = folder_code[self.loose_parent] if len(self.loose_parent) else np.empty(0, np.int32)
+            has = codes >= 0
+            ids = np.concatenate([self.album_ids, self.loose_ids[has]])
+            codes = np.concatenate([self.album_codes, codes[has]]).astype(np.int32)
+            rows = np.searchsorted(self.ids, ids)
+            self._galleries = (rows.astype(np.int64), codes)
+        return self._galleries
+
+    def _gallery_code(self, parent: str) -> int:
+        gallery = folder_gallery(parent + os.sep + "x")
+        if gallery is None:
+            return -1
+        if not hasattr(self, "_gallery_interner"):
+            self._gallery_interner = Interner(self.gallery_names)
+        return self._gallery_interner(gallery)
+
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> "Snapshot":
-        interners = {k: Interner() for k in ("resolution", "name_group", "name_prefix", "gallery")}
-        parts, galleries = [], ([], [])
-        offset = 0
-        loose: list[tuple[int, str]] = []  # (row, folder) of folder photos without albums
-        folders: set[str] = set()
-        for rows in catalog.visible_rows(COLUMNS):
-            parts.append(_arrays(rows, interners))
-            for i, r in enumerate(rows):
-                albums = json.loads(r[10]) if r[10] else []
-                for g in (a.replace("/", "_") for a in albums if a):
-                    galleries[0].append(offset + i)
-                    galleries[1].append(interners["gallery"](g))
-                if not albums:
-                    folder = r[9].rpartition(os.sep)[0]
-                    folders.add(folder)
-                    loose.append((offset + i, r[9]))
-            offset += len(rows)
-        collections = collections_of(folders)
-        for row, source_id in loose:
-            g = folder_gallery(source_id, collections)
-            if g:
-                galleries[0].append(row)
-                galleries[1].append(interners["gallery"](g))
+        return cls.from_rows(catalog.visible_rows(COLUMNS))
+
+    @classmethod
+    def from_rows(cls, chunks, names: dict[str, list[str]] | None = None) -> "Snapshot":
+        """Built from catalog rows (in id order) with COLUMNS; `names` continues
+        the codes of an earlier snapshot, so parts can be joined."""
+        names = names or {}
+        intern = {k: Interner(list(names.get(k, []))) for k in
+                  ("resolution_names", "name_group_names", "name_prefixes", "gallery_names", "parent_names")}
+        parts, albums, loose = [], ([], []), ([], [])
+        for rows in chunks:
+            parts.append(_arrays(rows, intern))
+            for r in rows:
+                names_of = json.loads(r[10]) if r[10] else []
+                for g in (a.replace("/", "_") for a in names_of if a):
+                    albums[0].append(r[0])
+                    albums[1].append(intern["gallery_names"](g))
+                if not names_of:
+                    loose[0].append(r[0])
+                    loose[1].append(intern["parent_names"](r[9].rpartition(os.sep)[0]))
         if parts:
             cols = [np.concatenate(c) for c in zip(*parts)]
         else:
             cols = [np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64, np.int64, np.int64)]
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
             cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, bool)]
-        return cls(*cols, np.array(galleries[0], np.int64), np.array(galleries[1], np.int32),
-                   colour.GROUP_NAMES, interners["resolution"].names, interners["name_group"].names,
-                   interners["name_prefix"].names, interners["gallery"].names)
+        return cls(*cols, np.array(albums[0], np.int64), np.array(albums[1], np.int32),
+                   np.array(loose[0], np.int64), np.array(loose[1], np.int32),
+                   colour.GROUP_NAMES, intern["resolution_names"].names, intern["name_group_names"].names,
+                   intern["name_prefixes"].names, intern["gallery_names"].names, intern["parent_names"].names)
+
+    def names(self) -> dict[str, list[str]]:
+        return {k: getattr(self, k) for k in self.NAME_LISTS}
+
+    def without(self, item_ids: np.ndarray) -> "Snapshot":
+        """The snapshot less some items (changed or gone)."""
+        keep = ~np.isin(self.ids, item_ids)
+        side = {k: getattr(self, k) for k in self.SIDE_ARRAYS}
+        album_keep = ~np.isin(side["album_ids"], item_ids)
+        loose_keep = ~np.isin(side["loose_ids"], item_ids)
+        return Snapshot(*(getattr(self, k)[keep] for k in self.ROW_ARRAYS),
+                        side["album_ids"][album_keep], side["album_codes"][album_keep],
+                        side["loose_ids"][loose_keep], side["loose_parent"][loose_keep], **self.names())
+
+    def joined(self, other: "Snapshot") -> "Snapshot":
+        """This snapshot and `other` (built with this one's names), in id order."""
+        cols = [np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.ROW_ARRAYS]
+        if len(self.ids) and len(other.ids) and other.ids[0] <= self.ids[-1]:
+            order = np.argsort(cols[0], kind="stable")  # changed items come back in the middle
+            cols = [c[order] for c in cols]
+        side = [np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.SIDE_ARRAYS]
+        return Snapshot(*cols, *side, **other.names())
+
+
+class Interner:
+    """Distinct strings -> small codes."""
+
+    def __init__(self, names: list[str] | None = None):
+        self.names: list[str] = names if names is not None else []
+        self.codes: dict[str, int] = {name: i for i, name in enumerate(self.names)}
+
+    def __call__(self, value: str) -> int:
+        code = self.codes.get(value)
+        if code is None:
+            code = self.codes[value] = len(self.names)
+            self.names.append(value)
+        return code
 
 
 def _fixed(rows: list[tuple], col: int, width: int, dtype) -> np.ndarray:
@@ -128,9 +191,9 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((r[7] or 0 for r in rows), np.int64, n),
         _fixed(rows, 11, 8 * len(VARIANTS), "<u8").reshape(n, len(VARIANTS)).astype(np.uint64),
         colour.group_codes(_fixed(rows, 12, 12, np.uint8).reshape(n, 12)),
-        np.fromiter((intern["resolution"](resolution_group(r[5], r[6])) for r in rows), np.int32, n),
-        np.fromiter((intern["name_group"](k[0]) for k in keys), np.int32, n),
-        np.fromiter((intern["name_prefix"](k[1]) for k in keys), np.int32, n),
+        np.fromiter((intern["resolution_names"](resolution_group(r[5], r[6])) for r in rows), np.int32, n),
+        np.fromiter((intern["name_group_names"](k[0]) for k in keys), np.int32, n),
+        np.fromiter((intern["name_prefixes"](k[1]) for k in keys), np.int32, n),
         np.fromiter((k[2] for k in keys), np.int64, n),
         np.fromiter((r[13] == "video" for r in rows), bool, n),
     )

@@ -100,7 +100,7 @@ class PhotoVFS:
         with self._lock:
             version = self.lib.catalog.data_version()
             if self._state is None or self._state.version != version:
-                self._state = MountState(self.lib, version)
+                self._state = MountState(self.lib, version, background=True)
             self._checked_at = now
             return self._state
 
@@ -343,7 +343,7 @@ class PhotoVFS:
         if target.view == TO_DELETE:
             change.queue_add.add(item)
         else:
-            key = key_str(state.trees[target.view].key_of(target.logical))
+            key = key_str(state.tree(target.view).key_of(target.logical))
             folders = state.current_folders(target.view, item, row) | {key}
             change.pins[(target.view, item)] = self._minimal(state, target.view, row, folders)
         self._commit(change, [])
@@ -534,7 +534,7 @@ class PhotoVFS:
             return
         if node.view == TO_DELETE:
             change.queue_remove.add(item)
-        tree = state.trees[target.view]
+        tree = state.tree(target.view)
         new_key = key_str(tree.key_of(target.logical))
         if node.view == target.view:
             folders = state.current_folders(target.view, item, row)
@@ -559,7 +559,7 @@ class PhotoVFS:
                 raise VFSError(errno.EPERM, old)
             self._commit(SortChange(queue_add=ids, folders_remove=gone), [old])
             return
-        tree = state.trees[node.view]
+        tree = state.tree(node.view)
         if node.logical in tree.subdirs:
             raise VFSError(errno.EPERM, old)  # folders made by a view's rule cannot be renamed
         target = self._require_dir(join(parts[:-1]))

@@ -8,6 +8,7 @@ parts appear only when a folder holds more than the limit.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,11 +18,14 @@ import numpy as np
 
 from photofs.domain.names import phash_names
 from photofs.domain.sorting import TO_DELETE, VIEWS
-from photofs.index.snapshot import Snapshot
 from photofs.library_folder import LibraryFolder
-from photofs.views import build_all
+from photofs.index import saved
+from photofs.views import Trees, by_similar
 from photofs.views.folders import FolderTree, Path, split_rows
 from photofs.vfs.overlay import Overlay
+
+
+_EMPTY = FolderTree()  # a view still being built shows nothing yet
 
 
 def key_str(path: Path) -> str:
@@ -56,14 +60,44 @@ class Contents:
 
 
 class MountState:
-    def __init__(self, lib: LibraryFolder, version: int):
+    """`background`: the mount, whose listings must not wait long for the slow view.
+    /by-similar/ is then built on another thread from the start; asking for it
+    waits up to `patience` seconds, after which it shows empty until it is ready
+    (minutes at ten million photos, once: the result is saved). Jobs build every
+    view they ask for on the spot."""
+
+    patience = 5.0
+
+    def __init__(self, lib: LibraryFolder, version: int, background: bool = False):
         self.version = version
         self.built_at = time.time()
         self.limit = lib.settings.folder_limit
-        self.snap = Snapshot.from_catalog(lib.catalog)
-        self.trees: dict[str, FolderTree] = build_all(self.snap, lib.settings)
+        self.snap = saved.current(lib.catalog, lib.index_path)
+        self.trees = Trees(self.snap, lib.settings)
+        self.trees.replace(by_similar.NAME, lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings))
         self.overlay = Overlay(*lib.catalog.load_sort_state())
+        self._pending: dict[str, threading.Event] = {}
         self.changed()
+        if background and len(self.snap):
+            done = self._pending[by_similar.NAME] = threading.Event()
+            self._patience = {by_similar.NAME: self.patience}
+            threading.Thread(target=self._build_later, args=(by_similar.NAME, done), daemon=True,
+                             name="photofs-by-similar").start()
+
+    def tree(self, view: str) -> FolderTree:
+        done = self._pending.get(view)
+        if done is not None:
+            if not done.wait(self._patience.pop(view, 0)):  # the first ask waits a little; later ones only look
+                return _EMPTY
+            del self._pending[view]
+            self.changed()  # listings made while it was empty are stale now
+        return self.trees[view]
+
+    def _build_later(self, view: str, done: threading.Event) -> None:
+        try:
+            self.trees[view]
+        finally:
+            done.set()
 
     def changed(self) -> None:
         """Forget what the overlay shaped; called after every user action."""
@@ -76,8 +110,10 @@ class MountState:
     def dirs(self, view: str) -> dict[Path, list[str]]:
         """Every folder of a view -> its subfolder names (the default tree, the user's
         folders, folders photos are pinned to), minus default folders left empty."""
+        if view in self._pending:
+            self.tree(view)  # ready by now? then the listings made without it are dropped
         if view not in self._dirs:
-            tree = self.trees[view]
+            tree = self.tree(view)
             hidden = self._emptied_leaves(view)
             dirs = {p: [c for c in kids if (*p, c) not in hidden] for p, kids in tree.subdirs.items() if p not in hidden}
             extra = [key_path(p) for p in self.overlay.user_folders[view]]
@@ -97,7 +133,7 @@ class MountState:
         excluded = self.excluded(view)
         if not len(excluded):
             return set()
-        tree = self.trees[view]
+        tree = self.tree(view)
         touched = {p for row in self.snap.rows_of(excluded) for p in tree.folders_of(int(row))}
         return {p for p in touched if not len(self.contents(view, p).rows) and key_str(p) not in self.overlay.user_folders[view]}
 
@@ -109,7 +145,7 @@ class MountState:
         return self._excluded[view]
 
     def _contents(self, view: str, logical: Path) -> Contents:
-        snap, tree = self.snap, self.trees[view]
+        snap, tree = self.snap, self.tree(view)
         if view == TO_DELETE:
             rows = snap.rows_of(self.overlay.queued) if logical == () else np.empty(0, np.int64)
         else:
@@ -145,7 +181,7 @@ class MountState:
         if not parts:
             return Dir(None)
         view, rest = parts[0], parts[1:]
-        if view not in self.trees:
+        if view not in VIEWS:
             return None
         dirs = self.dirs(view)
         logical: Path = ()
@@ -177,7 +213,7 @@ class MountState:
         return subdirs, self.names(node.view, node.logical, node.split)
 
     def default_folders(self, view: str, row: int) -> set[str]:
-        tree = self.trees[view]
+        tree = self.tree(view)
         return {key_str(tree.key_of(p)) for p in tree.folders_of(row)}
 
     def current_folders(self, view: str, item: int, row: int) -> set[str]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Mapping
+
 from photofs.domain.sorting import SORTED, TO_DELETE, VIEWS
 from photofs.index.snapshot import Snapshot
 from photofs.settings import Settings
@@ -9,18 +12,56 @@ from photofs.views import by_gallery, by_metadata, by_similar, by_week
 from photofs.views.folders import FolderTree
 
 
-def build_all(snap: Snapshot, settings: Settings) -> dict[str, FolderTree]:
-    """Every view's default tree, in the order the mount's root lists them."""
+def builders(snap: Snapshot, settings: Settings) -> dict[str, Callable[[], FolderTree]]:
+    """How to build every view's default tree, in the order the mount's root lists them."""
     cal = settings.calendar()
-    trees = {
-        by_week.NAME: by_week.build(snap, cal),
-        by_similar.NAME: by_similar.build(snap, settings.similarity_threshold, settings.similar_flips),
-        by_gallery.NAME: by_gallery.build(snap, cal),
-        "by-histogram": by_metadata.by_histogram(snap),
-        "by-resolution": by_metadata.by_resolution(snap),
-        "by-name": by_metadata.by_name(snap),
-        SORTED: FolderTree(),     # only the user's folders
-        TO_DELETE: FolderTree(),  # only the queue
+    out = {
+        by_week.NAME: lambda: by_week.build(snap, cal),
+        by_similar.NAME: lambda: by_similar.build(snap, settings.similarity_threshold, settings.similar_flips),
+        by_gallery.NAME: lambda: by_gallery.build(snap, cal),
+        "by-histogram": lambda: by_metadata.by_histogram(snap),
+        "by-resolution": lambda: by_metadata.by_resolution(snap),
+        "by-name": lambda: by_metadata.by_name(snap),
+        SORTED: FolderTree,     # only the user's folders
+        TO_DELETE: FolderTree,  # only the queue
     }
-    assert tuple(trees) == VIEWS
-    return trees
+    assert tuple(out) == VIEWS
+    return out
+
+
+class Trees(Mapping):
+    """Every view's tree, each built the first time it is asked for: a mount lists
+    its root at once, and a view nobody opens costs nothing."""
+
+    def __init__(self, snap: Snapshot, settings: Settings):
+        self._build = builders(snap, settings)
+        self._trees: dict[str, FolderTree] = {}
+        self._locks = {view: threading.Lock() for view in self._build}  # one each: a slow view holds up no other
+
+    def __getitem__(self, view: str) -> FolderTree:
+        tree = self._trees.get(view)
+        if tree is None:
+            with self._locks[view]:  # KeyError for a name that is no view
+                tree = self._trees.get(view)
+                if tree is None:
+                    tree = self._trees[view] = self._build[view]()
+        return tree
+
+    def replace(self, view: str, build: Callable[[], FolderTree]) -> None:
+        """Build a view another way (from a saved result, say) before it is first asked for."""
+        self._build[view] = build
+
+    def built(self, view: str) -> bool:
+        return view in self._trees
+
+    def __iter__(self):
+        return iter(self._build)
+
+    def __len__(self) -> int:
+        return len(self._build)
+
+
+def build_all(snap: Snapshot, settings: Settings) -> dict[str, FolderTree]:
+    """Every view's default tree, built now."""
+    trees = Trees(snap, settings)
+    return {view: trees[view] for view in trees}

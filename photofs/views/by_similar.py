@@ -65,6 +65,23 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
     return tuple(np.concatenate(x) for x in zip(*pairs))
 
 
+def to_groups(tree: SimilarTree) -> tuple[list[str], np.ndarray, np.ndarray]:
+    """(folder names, rows of every group one after another, where each starts): to save."""
+    names = [path[0] for path in tree.leaves]
+    parts = [tree.leaves[(name,)] for name in names]
+    rows = np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
+    return names, rows, np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
+
+
+def from_groups(snap: Snapshot, names: list[str], rows: np.ndarray, offsets: np.ndarray) -> SimilarTree:
+    tree = SimilarTree()
+    tree.by_key = {}
+    for i, name in enumerate(names):
+        tree.add_leaf((name,), np.asarray(rows[offsets[i]:offsets[i + 1]]))
+        tree.by_key[name[:16]] = (name,)
+    return tree
+
+
 def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
     tree = SimilarTree()
     tree.by_key = {}

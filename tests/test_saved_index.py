@@ -1,0 +1,113 @@
+"""The snapshot saved in LIBRARY/index/: reused while the catalog is unchanged,
+brought up to date with what changed, rebuilt when that cannot be exact, and
+always equal to a snapshot built from scratch."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import numpy as np
+import pytest
+
+from photofs.catalog.sort_state import SortChange
+from photofs.domain.items import Item, ItemState
+from photofs.index import saved
+from photofs.index.snapshot import Snapshot
+from photofs.library_folder import LibraryFolder
+from photofs.vfs import PhotoVFS
+
+
+def add(lib: LibraryFolder, start: int, n: int, folder: str = "/nas/2019/Italy 2019", albums=None) -> list[int]:
+    rng = np.random.default_rng(start)
+    items = [Item(source="folder", source_id=f"{folder}/IMG_{i:05d}.jpg", original_name=f"IMG_{i:05d}.jpg",
+                  size=1000 + i, taken_at=1.55e9 + i * 3600, week=1500 + i // 168, width=4000, height=3000,
+                  albums=albums or []) for i in range(start, start + n)]
+    lib.catalog.upsert_many(items)
+    ids = [lib.catalog.get_by_source("folder", it.source_id).id for it in items]
+    for item_id in ids:
+        lib.catalog.set_thumbnail(item_id, f"{int(rng.integers(0, 2**63)):016x}", 5000, b"\0" * 56, bytes(range(12)))
+    return ids
+
+
+def same(a: Snapshot, b: Snapshot) -> None:
+    for k in Snapshot.ROW_ARRAYS:
+        assert np.array_equal(np.asarray(getattr(a, k)), np.asarray(getattr(b, k)), equal_nan=k == "taken"), k
+    names_a = sorted((int(a.ids[r]), a.gallery_names[c]) for r, c in zip(*a.galleries()))
+    names_b = sorted((int(b.ids[r]), b.gallery_names[c]) for r, c in zip(*b.galleries()))
+    assert names_a == names_b
+
+
+def test_saved_index_is_reused_then_updated_then_rebuilt(library):
+    folder = library.index_path
+    add(library, 0, 50)
+    first = saved.current(library.catalog, folder)
+    same(first, Snapshot.from_catalog(library.catalog))
+    again = saved.current(library.catalog, folder)
+    assert isinstance(again.phash, np.memmap)  # loaded, not rebuilt: memory-mapped from disk
+
+    time.sleep(0.01)
+    add(library, 50, 20, folder="/nas/2019/Italy 2019/Rome")  # new photos in a sub-folder: Italy becomes a collection
+    add(library, 70, 5, albums=["Best of"])
+    library.catalog.set_error(library.catalog.items()[0].id, "gone")  # one changed: it leaves
+    updated = saved.current(library.catalog, folder)
+    same(updated, Snapshot.from_catalog(library.catalog))
+    assert len(updated) == 74
+
+    items = library.catalog.items(states=[ItemState.THUMBNAILED])
+    library.catalog.join_into(items[-1].id, items[-2].id, [])  # an item deleted from the catalog: rebuild
+    rebuilt = saved.current(library.catalog, folder)
+    same(rebuilt, Snapshot.from_catalog(library.catalog))
+
+    (folder / "meta.json").write_text("{not json")  # a crash mid-save: rebuilt, never trusted
+    same(saved.current(library.catalog, folder), Snapshot.from_catalog(library.catalog))
+
+
+def test_removed_items_leave_the_saved_index(library):
+    ids = add(library, 0, 10)
+    saved.current(library.catalog, library.index_path)
+    library.catalog.apply_sort_change(SortChange(queue_add={ids[0]}))
+    with library.catalog.transaction() as db:
+        db.execute("UPDATE queue SET state='removed', updated_at=? WHERE item_id=?", (time.time(), ids[0]))
+    snap = saved.current(library.catalog, library.index_path)
+    assert ids[0] not in snap.ids.tolist() and len(snap) == 9
+    same(snap, Snapshot.from_catalog(library.catalog))
+
+
+def test_the_grouping_is_saved_with_the_snapshot(library_copy):
+    lib = LibraryFolder(library_copy)
+    vfs = PhotoVFS(library_copy)
+    groups = sorted(n for n, _ in vfs.listdir("/by-similar"))
+    vfs.close()
+    files = list(lib.index_path.glob("similar-*.npz"))
+    assert groups and len(files) == 1
+    key = json.loads(str(np.load(files[0])["key"]))
+    assert key["threshold"] == lib.settings.similarity_threshold and key["n"] > 0
+    vfs = PhotoVFS(library_copy)  # the next mount reads it instead of grouping again
+    assert sorted(n for n, _ in vfs.listdir("/by-similar")) == groups
+    vfs.close()
+    lib.close()
+
+
+def test_a_slow_grouping_leaves_the_mount_listing(library_copy, monkeypatch):
+    import threading
+
+    from photofs.vfs.tree import MountState
+    from photofs.views import by_similar
+    release = threading.Event()
+    real = by_similar.build
+    monkeypatch.setattr(by_similar, "build", lambda *a, **k: release.wait(30) and real(*a, **k))
+    monkeypatch.setattr(MountState, "patience", 0.2)
+    for f in LibraryFolder(library_copy).index_path.glob("similar-*"):
+        f.unlink()
+    vfs = PhotoVFS(library_copy, refresh_seconds=3600)
+    started = time.monotonic()
+    assert [n for n, _ in vfs.listdir("/by-week")]  # the other views do not wait
+    assert vfs.listdir("/by-similar") == []          # shown empty while it is being built
+    assert time.monotonic() - started < 5
+    release.set()
+    deadline = time.monotonic() + 20
+    while not vfs.listdir("/by-similar") and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert vfs.listdir("/by-similar")  # and filled in when ready, without a remount
+    vfs.close()

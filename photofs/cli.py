@@ -85,6 +85,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fuse: libfuse, macFUSE, FUSE-T or WinFsp's FUSE layer; winfsp: WinFsp's native API "
                         "(Windows, photofs[windows]); auto: winfsp where it is installed, else fuse")
 
+    c = sub.add_parser("group", help="make the /by-similar/ grouping now (the mount does it itself when it is quick)")
+    c.add_argument("--json", action="store_true")
+
     c = sub.add_parser("serve", help="the same tree over WebDAV, for machines with no FUSE driver")
     c.add_argument("--webdav", action="store_true", required=True, help="serve over WebDAV (the only protocol so far)")
     c.add_argument("--port", type=int, default=8080, metavar="N", help="TCP port (default 8080; 0 picks a free one)")

@@ -133,6 +133,26 @@ def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: boo
     return None
 
 
+def cmd_group(args, library: Path) -> int:
+    import time
+
+    from photofs.index import saved
+    from photofs.views import by_similar
+    lib = LibraryFolder(library)
+    snap = saved.current(lib.catalog, lib.index_path)
+    estimate = by_similar.estimate_seconds(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+    if sys.stdout.isatty() and not args.json:
+        print(f"grouping {len(snap)} photos at threshold {lib.settings.similarity_threshold} "
+              f"(about {max(estimate, 1):.0f} s here)...", flush=True)
+    started = time.monotonic()
+    tree = saved.similar_tree(lib.index_path, snap, lib.settings)
+    data = {"photos": len(snap), "groups": len(tree.leaves), "grouped": int(sum(len(r) for r in tree.leaves.values())),
+            "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold}
+    emit(args, data, f"{data['groups']} groups of near-duplicates ({data['grouped']} of {data['photos']} photos) "
+                      f"in {data['seconds']} s; the mount shows them in /by-similar/")
+    return 0
+
+
 def cmd_serve(args, library: Path) -> int:
     from photofs.jobs.serving import serve_webdav
     lib = LibraryFolder(library)  # fails with one clear line when the library is not there

@@ -143,3 +143,34 @@ def test_the_record_survives_the_thumbnail():
 def test_a_plain_jpeg_has_no_record():
     with pytest.raises(ValueError, match="no photofs record"):
         read_record(jpeg_bytes())
+
+
+# -- phash, batched and with its variants: bit for bit imagehash --------------------
+
+def _random_images(seed: int, sizes):
+    rng = np.random.default_rng(seed)
+    for w, h in sizes:
+        yield Image.fromarray(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), "RGB")
+        smooth = np.add.outer(np.arange(h), np.arange(w))[:, :, None] * np.array([1, 2, 3])
+        yield Image.fromarray((smooth % 256).astype(np.uint8), "RGB")
+
+
+SIZES = [(256, h) for h in range(64, 257, 9)] + [(h, 256) for h in range(64, 257, 13)] + [(31, 77), (300, 200)]
+
+
+def test_batched_phash_is_imagehash_bit_for_bit():
+    import imagehash
+
+    from photofs.imaging.phash import phash_many
+    images = list(_random_images(5, SIZES))
+    assert phash_many(images).tolist() == [int(str(imagehash.phash(im)), 16) for im in images]
+    assert len(phash_many([])) == 0
+
+
+def test_the_variants_from_two_resizes_are_imagehash_of_each_flip():
+    from photofs.imaging.phash import phash_and_variants
+    from photofs.imaging.similarity import VARIANTS, phash_int
+    for im in _random_images(6, SIZES):
+        phash, variants = phash_and_variants(im)
+        assert phash == phash_int(im)
+        assert variants.tolist() == [phash_int(im.transpose(t)) for t, _ in VARIANTS]

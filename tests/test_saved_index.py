@@ -111,3 +111,19 @@ def test_a_slow_grouping_leaves_the_mount_listing(library_copy, monkeypatch):
         time.sleep(0.05)
     assert vfs.listdir("/by-similar")  # and filled in when ready, without a remount
     vfs.close()
+
+
+def test_a_grouping_too_long_for_the_mount_is_left_to_photofs_group(library_copy, monkeypatch, capsys):
+    from conftest import CLI
+    from photofs.vfs.tree import MountState
+    for f in LibraryFolder(library_copy).index_path.glob("similar-*"):
+        f.unlink()
+    monkeypatch.setattr(MountState, "budget", -1.0)  # as if it would take hours here
+    vfs = PhotoVFS(library_copy)
+    assert vfs.listdir("/by-similar") == [] and vfs.listdir("/by-week")
+    vfs.close()
+    result = CLI(capsys, library_copy).json("group")
+    assert result["groups"] > 0 and result["grouped"] >= 2 * result["groups"]
+    vfs = PhotoVFS(library_copy)  # the next mount reads what `group` saved
+    assert len(vfs.listdir("/by-similar")) == result["groups"]
+    vfs.close()

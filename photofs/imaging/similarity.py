@@ -25,6 +25,7 @@ def phash_int(img: Image.Image) -> int:
 
 
 def dihedral_hashes(img: Image.Image) -> bytes:
-    """The 7 variant phashes as little-endian uint64s (56 bytes)."""
+    """The 7 variant phashes as little-endian uint64s (56 bytes), one imagehash call
+    each: the reference that imaging/phash.py matches with two resizes."""
     return np.array([phash_int(img.transpose(t)) for t, _ in VARIANTS], dtype="<u8").tobytes()
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from photofs.imaging import colour
 from photofs.imaging.decode import decode_upright, open_image
-from photofs.imaging.similarity import dihedral_hashes
+from photofs.imaging.phash import phash_and_variants
 
 JPEG_QUALITY = 85
 
@@ -46,4 +46,5 @@ def thumbnail_of(upright: Image.Image, long_side: int) -> Thumbnail:
     jpeg = buf.getvalue()
     with Image.open(io.BytesIO(jpeg)) as decoded:
         decoded.load()
-        return Thumbnail(jpeg, phash_hex(decoded), dihedral_hashes(decoded), colour.signature(decoded))
+        phash, variants = phash_and_variants(decoded)
+        return Thumbnail(jpeg, f"{phash:016x}", variants.astype("<u8").tobytes(), colour.signature(decoded))

@@ -76,13 +76,26 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
     return snap
 
 
+def _similar_key(folder: Path, snap: Snapshot, settings) -> tuple[Path, dict]:
+    key = {"fingerprint": getattr(snap, "fingerprint", None), "threshold": settings.similarity_threshold,
+           "flips": settings.similar_flips, "n": len(snap)}
+    return folder / f"similar-{settings.similarity_threshold}-{int(settings.similar_flips)}.npz", key
+
+
+def has_similar(folder: Path, snap: Snapshot, settings) -> bool:
+    path, key = _similar_key(folder, snap, settings)
+    try:
+        with np.load(path) as f:
+            return key["fingerprint"] is not None and json.loads(str(f["key"])) == key
+    except (OSError, ValueError, KeyError):
+        return False
+
+
 def similar_tree(folder: Path, snap: Snapshot, settings):
     """/by-similar/'s grouping: saved beside the snapshot it was made from, since it
     is the one slow view (minutes at ten million photos) and depends only on it."""
     from photofs.views import by_similar
-    key = {"fingerprint": getattr(snap, "fingerprint", None), "threshold": settings.similarity_threshold,
-           "flips": settings.similar_flips, "n": len(snap)}
-    path = folder / f"similar-{settings.similarity_threshold}-{int(settings.similar_flips)}.npz"
+    path, key = _similar_key(folder, snap, settings)
     try:
         with np.load(path) as f:
             if key["fingerprint"] is not None and json.loads(str(f["key"])) == key:

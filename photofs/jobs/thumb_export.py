@@ -23,8 +23,7 @@ from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
 from photofs.imaging.exif_record import item_from_record, read_record
-from photofs.imaging.similarity import dihedral_hashes
-from photofs.imaging.thumbnail import phash_hex
+from photofs.imaging.phash import phash_and_variants
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.vfs import PhotoVFS
@@ -101,8 +100,8 @@ def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
         with Image.open(io.BytesIO(data)) as img:
             img.load()
             pixels = img.convert("RGB")
-            phash = phash_hex(pixels)
-            cat.set_thumbnail(item_id, phash, len(data), dihedral_hashes(pixels), colour.signature(pixels))
+            phash, variants = phash_and_variants(pixels)
+            cat.set_thumbnail(item_id, f"{phash:016x}", len(data), variants.astype("<u8").tobytes(), colour.signature(pixels))
         item.phash = phash
         store.cache.set(store.key(cat.get(item_id)), data)
     empty_dirs = [p.relative_to(folder).parts for p in folder.rglob("*") if p.is_dir()]

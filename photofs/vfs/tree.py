@@ -8,6 +8,7 @@ parts appear only when a folder holds more than the limit.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterable
@@ -25,6 +26,7 @@ from photofs.views.folders import FolderTree, Path, split_rows
 from photofs.vfs.overlay import Overlay
 
 
+log = logging.getLogger(__name__)
 _EMPTY = FolderTree()  # a view still being built shows nothing yet
 
 
@@ -67,6 +69,7 @@ class MountState:
     view they ask for on the spot."""
 
     patience = 5.0
+    budget = 900.0  # seconds the mount may spend grouping in the background; more is `photofs group`'s job
 
     def __init__(self, lib: LibraryFolder, version: int, background: bool = False):
         self.version = version
@@ -78,6 +81,14 @@ class MountState:
         self.overlay = Overlay(*lib.catalog.load_sort_state())
         self._pending: dict[str, threading.Event] = {}
         self.changed()
+        if background and len(self.snap) and not saved.has_similar(lib.index_path, self.snap, lib.settings):
+            estimate = by_similar.estimate_seconds(self.snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+            if estimate > self.budget:
+                # Exact grouping at this size takes long: it is not started behind the user's
+                # back on every change. /by-similar/ stays empty until `photofs group` has run.
+                log.warning("/by-similar/ for %d photos would take about %.0f min to group; run `photofs group`",
+                            len(self.snap), estimate / 60)
+                self.trees.replace(by_similar.NAME, FolderTree)
         if background and len(self.snap):
             done = self._pending[by_similar.NAME] = threading.Event()
             self._patience = {by_similar.NAME: self.patience}

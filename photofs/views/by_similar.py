@@ -19,6 +19,7 @@ from scipy.sparse.csgraph import connected_components
 
 from photofs.imaging.similarity import VARIANTS
 from photofs.index.hamming import HammingIndex, self_pairs
+from photofs.index.hamming import estimate_seconds as estimate_seconds_of
 from photofs.index.snapshot import Snapshot
 from photofs.views.folders import FolderTree, runs
 
@@ -80,6 +81,13 @@ def from_groups(snap: Snapshot, names: list[str], rows: np.ndarray, offsets: np.
         tree.add_leaf((name,), np.asarray(rows[offsets[i]:offsets[i + 1]]))
         tree.by_key[name[:16]] = (name,)
     return tree
+
+
+def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> float:
+    """How long build() should take here (the cost model of index/hamming.py)."""
+    n = int((~np.asarray(snap.is_video)).sum())
+    variants = int((np.asarray(snap.dihedral) != 0).sum()) if flips else 0
+    return estimate_seconds_of(n, threshold, variants)
 
 
 def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:

@@ -158,4 +158,12 @@ MIGRATIONS.append(
     CREATE INDEX queue_updated ON queue (updated_at);
     """
 )
+MIGRATIONS.append(
+    # 9: the same photo from Google and from a Takeout is found by file name and
+    #    capture time (Catalog.same_photo) once per imported item: without an index
+    #    that was a scan of every item each time, quadratic in the library.
+    """
+    CREATE INDEX items_name_taken ON items (original_name, taken_at);
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

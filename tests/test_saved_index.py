@@ -46,13 +46,18 @@ def test_saved_index_is_reused_then_updated_then_rebuilt(library):
     again = saved.current(library.catalog, folder)
     assert isinstance(again.phash, np.memmap)  # loaded, not rebuilt: memory-mapped from disk
 
+    add(library, 1000, 30)  # new photos only: appended to the saved arrays on disk
+    appended = saved.current(library.catalog, folder)
+    assert isinstance(appended.phash, np.memmap) and len(appended) == 80
+    same(appended, Snapshot.from_catalog(library.catalog))
+
     time.sleep(0.01)
     add(library, 50, 20, folder="/nas/2019/Italy 2019/Rome")  # new photos in a sub-folder: Italy becomes a collection
     add(library, 70, 5, albums=["Best of"])
     library.catalog.set_error(library.catalog.items()[0].id, "gone")  # one changed: it leaves
     updated = saved.current(library.catalog, folder)
     same(updated, Snapshot.from_catalog(library.catalog))
-    assert len(updated) == 74
+    assert len(updated) == 104
 
     items = library.catalog.items(states=[ItemState.THUMBNAILED])
     library.catalog.join_into(items[-1].id, items[-2].id, [])  # an item deleted from the catalog: rebuild
@@ -82,11 +87,38 @@ def test_the_grouping_is_saved_with_the_snapshot(library_copy):
     files = list(lib.index_path.glob("similar-*.npz"))
     assert groups and len(files) == 1
     key = json.loads(str(np.load(files[0])["key"]))
-    assert key["threshold"] == lib.settings.similarity_threshold and key["n"] > 0
+    assert files[0].name == f"similar-{lib.settings.similarity_threshold}-1.npz" and key["n"] > 0
     vfs = PhotoVFS(library_copy)  # the next mount reads it instead of grouping again
     assert sorted(n for n, _ in vfs.listdir("/by-similar")) == groups
     vfs.close()
     lib.close()
+
+
+def test_the_grouping_is_brought_up_to_date_exactly(library):
+    """After photos are added and removed, updating the saved pairs gives the groups
+    a full grouping gives, down to a group that splits when its bridge leaves."""
+    from photofs.views import by_similar
+    ids = add(library, 0, 300)
+    base = 0x0F0F_0F0F_0F0F_0F0F
+    chain = {ids[0]: base, ids[1]: base ^ 0xFF, ids[2]: base ^ 0xFFFF}  # 0-1 and 1-2 within 10 bits, 0-2 not
+    for item_id, h in chain.items():
+        library.catalog.set_thumbnail(item_id, f"{h:016x}", 5000, b"\0" * 56, bytes(range(12)))
+    settings = library.settings
+
+    def groups(tree):
+        return sorted(sorted(np.asarray(snap.ids)[rows].tolist()) for rows in tree.leaves.values())
+    snap = saved.current(library.catalog, library.index_path)
+    assert groups(saved.similar_tree(library.index_path, snap, settings)) == [sorted(chain)]
+
+    time.sleep(0.01)
+    library.catalog.set_error(ids[1], "gone")          # the bridge leaves: the group splits
+    new = add(library, 300, 5)
+    library.catalog.set_thumbnail(new[0], f"{base ^ 0b111:016x}", 5000, b"\0" * 56, bytes(range(12)))  # near ids[0]
+    snap = saved.current(library.catalog, library.index_path)
+    assert snap.previous is not None  # an update, so the grouping is updated too
+    updated = saved.similar_tree(library.index_path, snap, settings)
+    assert groups(updated) == groups(by_similar.build(snap, settings.similarity_threshold, settings.similar_flips))
+    assert groups(updated) == [sorted([ids[0], new[0]])]
 
 
 def test_a_slow_grouping_leaves_the_mount_listing(library_copy, monkeypatch):

@@ -89,7 +89,7 @@ class _Tables:
         self.layout = layout
         self.keys, self.order, self.starts = [], [], []
         for width, shift in zip(layout.widths, layout.shifts):
-            key = ((hashes >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int64)
+            key = ((hashes >> np.uint64(shift)) & np.uint64((1 << width) - 1)).astype(np.int32)  # widths <= 24 bits
             self.keys.append(key)
             self.order.append(np.argsort(key, kind="stable").astype(np.int32 if len(hashes) < 2**31 else np.int64))
             counts = np.bincount(key, minlength=1 << width)

@@ -66,23 +66,6 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
     return tuple(np.concatenate(x) for x in zip(*pairs))
 
 
-def to_groups(tree: SimilarTree) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(folder names, rows of every group one after another, where each starts): to save."""
-    names = [path[0] for path in tree.leaves]
-    parts = [tree.leaves[(name,)] for name in names]
-    rows = np.concatenate(parts).astype(np.int64) if parts else np.empty(0, np.int64)
-    return names, rows, np.cumsum([0] + [len(p) for p in parts]).astype(np.int64)
-
-
-def from_groups(snap: Snapshot, names: list[str], rows: np.ndarray, offsets: np.ndarray) -> SimilarTree:
-    tree = SimilarTree()
-    tree.by_key = {}
-    for i, name in enumerate(names):
-        tree.add_leaf((name,), np.asarray(rows[offsets[i]:offsets[i + 1]]))
-        tree.by_key[name[:16]] = (name,)
-    return tree
-
-
 def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> float:
     """How long build() should take here (the cost model of index/hamming.py)."""
     n = int((~np.asarray(snap.is_video)).sum())
@@ -90,13 +73,46 @@ def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> floa
     return estimate_seconds_of(n, threshold, variants)
 
 
+def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool = True):
+    """(a, b, kind) of every neighbour pair that has one of `rows` on either side: what
+    an incremental update must look for when those photos are new or changed. A new
+    photo's flips are found through its own 7 variants (a full build also tries every
+    other photo's variants against it)."""
+    photos = np.flatnonzero(~np.asarray(snap.is_video))
+    rows = np.intersect1d(rows, photos)
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    if not len(rows) or not len(photos):
+        return empty
+    index = HammingIndex(np.asarray(snap.phash)[photos])
+    qi, ci, _ = index.pairs(np.asarray(snap.phash)[rows], threshold)
+    a, b = rows[qi], photos[ci]
+    keep = a != b
+    pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8))]
+    if flips:
+        queries = np.asarray(snap.dihedral)[rows].T.ravel()  # variant k of rows[r] is at k * len(rows) + r
+        has = queries != 0
+        vq, vc, _ = index.pairs(queries[has], threshold)
+        src = np.flatnonzero(has)[vq]
+        a, variant, b = rows[src % len(rows)], src // len(rows), photos[vc]
+        keep = a != b
+        kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
+        pairs.append((a[keep], b[keep], kinds))
+    return tuple(np.concatenate(x) for x in zip(*pairs))
+
+
 def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
-    tree = SimilarTree()
-    tree.by_key = {}
     n = len(snap)
     if n < 2:
-        return tree
-    a, b, kind = neighbour_pairs(snap, threshold, flips)
+        return tree_of_pairs(snap, *(np.empty(0, np.int64),) * 2, np.empty(0, np.int8))
+    return tree_of_pairs(snap, *neighbour_pairs(snap, threshold, flips))
+
+
+def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> SimilarTree:
+    """The groups (connected components) of these neighbour pairs, each named after its best photo."""
+    tree = SimilarTree()
+    tree.by_key = {}
+    tree.pairs = (a, b, kind)  # kept so that the grouping can be saved and brought up to date
+    n = len(snap)
     if not len(a):
         return tree
     graph = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n))

@@ -36,8 +36,8 @@ class SortStateStore:
         return pins, folders, queued
 
     def apply_sort_change(self, change: SortChange) -> None:
-        now = time.time()
         with self.transaction() as db:
+            now = time.time()  # inside the transaction: commit order is timestamp order (index/saved.py)
             for view, old, new_view, new in change.folder_moves:
                 _move_folder(db, view, old, new_view, new, now)
             for (view, item), folders in change.pins.items():
@@ -67,9 +67,9 @@ class SortStateStore:
 
     def set_queue_state(self, ids: list[int], state: QueueState, only_from: tuple[QueueState, ...]) -> int:
         """Move items to `state`, only those now in one of `only_from`; returns how many moved."""
-        now = time.time()
         marks = ",".join("?" * len(only_from))
         with self.transaction() as db:
+            now = time.time()
             n = 0
             for item in ids:
                 n += db.execute(f"UPDATE queue SET state=?, updated_at=?, removed_at=CASE WHEN ?='removed' THEN ? "

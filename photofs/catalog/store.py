@@ -92,8 +92,8 @@ class Catalog(SortStateStore, ProgressStore):
             + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("source", "source_id"))
             + " RETURNING id"
         )
-        now = time.time()
         with self.transaction() as db:
+            now = time.time()  # inside the transaction: commit order is timestamp order
             for item in items:
                 row = _to_row(item)
                 row["updated_at"] = now
@@ -195,8 +195,9 @@ class Catalog(SortStateStore, ProgressStore):
         queue entry changed since."""
         visible = (f"state='{ItemState.THUMBNAILED}' AND trashed=0 "
                    "AND id NOT IN (SELECT item_id FROM queue WHERE state='removed')")
-        # >=: a write in the same instant as the save is read again (harmless), never missed.
-        where = "(id > ? OR updated_at >= ? OR id IN (SELECT item_id FROM queue WHERE updated_at >= ?))"
+        # Strictly later: a batch shares one timestamp, and writers take it inside their
+        # transaction, so changes commit in timestamp order.
+        where = "(id > ? OR updated_at > ? OR id IN (SELECT item_id FROM queue WHERE updated_at > ?))"
         with self._lock:
             rows = self._db.execute(f"SELECT {', '.join(columns)} FROM items WHERE {where} AND {visible} ORDER BY id",
                                     (last_id, last_change, last_change)).fetchall()

@@ -15,7 +15,6 @@ import argparse
 import io
 import json
 import os
-import re
 import statistics
 import subprocess
 import sys
@@ -112,30 +111,6 @@ def synthetic_library(root: Path, n: int, burst: int) -> tuple[LibraryFolder, li
     return lib, planted
 
 
-def bench_similar(lib: LibraryFolder, planted: list[tuple[int, int]]) -> None:
-    """/by-similar/ grouping vs a brute-force popcount over all pairs (a subsample, extrapolated)."""
-    from photofs.index.hamming import brute_force_pairs
-    from photofs.index.snapshot import Snapshot
-    from photofs.views import by_similar
-    snap = Snapshot.from_catalog(lib.catalog)
-    n = len(snap)
-    t = time.perf_counter()
-    tree = by_similar.build(snap, PLANTED_T)
-    ours = time.perf_counter() - t
-    group_of = {}
-    for path, rows in tree.leaves.items():
-        for r in rows.tolist():
-            group_of[r] = path
-    found = sum(1 for i, j in planted if group_of.get(i) is not None and group_of.get(i) == group_of.get(j))
-    sub = min(n, 4000)
-    t = time.perf_counter()
-    brute_force_pairs(snap.phash[:sub], snap.phash[:sub], PLANTED_T)
-    base = (time.perf_counter() - t) * (n / sub) ** 2
-    emit(f"/by-similar/ grouping of {n} hashes (t={PLANTED_T}, flips on)", ours, "s", base,
-         f"brute-force numpy popcount of all pairs (measured on {sub}, extrapolated)", n=n,
-         recall_of_planted_pairs=round(found / max(len(planted), 1), 4), planted_pairs=len(planted))
-
-
 def bench_move(lib: LibraryFolder) -> None:
     """A drag in the VFS (one transaction + overlay update + relisting both folders) vs os.rename on tmpfs."""
     vfs = PhotoVFS(lib.path, refresh_seconds=3600)
@@ -214,71 +189,6 @@ def bench_vfs(lib: LibraryFolder, n: int) -> None:
     emit(f"VFS readdir+attrs of a {len(entries)}-entry folder (median)", statistics.median(ours) * 1000, "ms",
          statistics.median(base) * 1000, "os.scandir + stat of the same names on tmpfs", p99_ms=round(p99(ours) * 1000, 3))
     vfs.close()
-
-
-def mount(lib: LibraryFolder, mnt: Path) -> int:
-    """Mount in the background; returns the server's pid, as `photofs mount` reports it."""
-    out = subprocess.run([sys.executable, "-m", "photofs", "-L", str(lib.path), "mount", str(mnt)],
-                         check=True, capture_output=True, text=True).stdout
-    return int(re.search(r"\(pid (\d+)\)", out).group(1))
-
-
-def rss_of_mount(pid: int, mnt: Path) -> tuple[float, float]:
-    """(resident, peak) MiB of the mount process, after it has listed every week."""
-    for w in os.listdir(mnt / "by-week"):
-        os.listdir(mnt / "by-week" / w)
-    status = Path(f"/proc/{pid}/status").read_text()
-    def field(name):
-        return int(next(l for l in status.splitlines() if l.startswith(name)).split()[1]) / 1024
-    return field("VmRSS"), field("VmHWM")
-
-
-def bench_mount(lib: LibraryFolder, empty: LibraryFolder) -> None:
-    """readdir and stat through the real FUSE mount vs the same calls on tmpfs."""
-    mnt = Path(tempfile.mkdtemp())
-    t = time.perf_counter()
-    pid = mount(lib, mnt)
-    os.listdir(mnt)
-    up = time.perf_counter() - t
-    t = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "photofs", "--version"], check=True, capture_output=True)
-    start_only = time.perf_counter() - t
-    try:
-        emit("mount to first ls of the root", up, "s", start_only, "starting photofs --version")
-        weeks = os.listdir(mnt / "by-week")
-        big = max(weeks, key=lambda w: len(os.listdir(mnt / "by-week" / w)))
-        folder = mnt / "by-week" / big
-        names = os.listdir(folder)
-        with tempfile.TemporaryDirectory(dir="/dev/shm" if os.path.isdir("/dev/shm") else None) as d:
-            for name in names:
-                open(os.path.join(d, name), "wb").close()
-            base = timed(lambda: os.listdir(d), 30)
-            ours = timed(lambda: os.listdir(folder), 30)
-            emit(f"mount readdir of a {len(names)}-entry folder (median)", statistics.median(ours) * 1000, "ms",
-                 statistics.median(base) * 1000, "os.listdir on tmpfs", p99_ms=round(p99(ours) * 1000, 3))
-            base = timed(lambda: subprocess.run(["ls", "-l", d], capture_output=True), 10)
-            ours = timed(lambda: subprocess.run(["ls", "-l", str(folder)], capture_output=True), 10)
-            emit(f"mount `ls -l` of a {len(names)}-entry folder (median)", statistics.median(ours) * 1000, "ms",
-                 statistics.median(base) * 1000, "`ls -l` of the same names on tmpfs")
-            one, one_base = folder / names[len(names) // 2], os.path.join(d, names[len(names) // 2])
-            base = timed(lambda: os.stat(one_base), 200)
-            ours = timed(lambda: os.stat(one), 200)
-            emit("mount stat of one file (median)", statistics.median(ours) * 1e6, "us",
-                 statistics.median(base) * 1e6, "os.stat on tmpfs", p99_us=round(p99(ours) * 1e6, 1))
-        rss, peak = rss_of_mount(pid, mnt)
-        empty_mnt = Path(tempfile.mkdtemp())
-        empty_pid = mount(empty, empty_mnt)
-        try:
-            base_rss, base_peak = rss_of_mount(empty_pid, empty_mnt)
-        finally:
-            subprocess.run(["fusermount3", "-u", str(empty_mnt)], capture_output=True)
-        n = lib.catalog.count_visible()
-        emit("mount process resident memory, every week listed", rss, "MiB", base_rss,
-             "the same mount of an empty library", n=n, bytes_per_item=round((rss - base_rss) * 2**20 / n))
-        emit("mount process peak memory (index build)", peak, "MiB", base_peak, "the same mount of an empty library",
-             n=n, note="the build works in fixed-size chunks: the peak above resident does not grow with n")
-    finally:
-        subprocess.run(["fusermount3", "-u", str(mnt)], capture_output=True)
 
 
 def bench_takeout(root: Path, members: int) -> None:

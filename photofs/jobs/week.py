@@ -21,12 +21,11 @@ from contextlib import contextmanager
 
 from photofs.domain.progress import WeekState, week_state
 from photofs.errors import PhotofsError
-from photofs.index.snapshot import Snapshot
+from photofs.index import saved
 from photofs.jobs import removal_queue
 from photofs.jobs.archive import archive
 from photofs.jobs.thumbs import make_thumbs
 from photofs.library_folder import LibraryFolder
-from photofs.views import by_similar
 
 
 class Locked(PhotofsError):
@@ -113,9 +112,10 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
 
 
 def similar_tree(lib: LibraryFolder):
-    """(snapshot, /by-similar/ tree) of the library as it is now."""
-    snap = Snapshot.from_catalog(lib.catalog)
-    return snap, by_similar.build(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+    """(snapshot, /by-similar/ tree) of the library as it is now: the mount's own,
+    saved in LIBRARY/index/ and brought up to date, not regrouped on every call."""
+    snap = saved.current(lib.catalog, lib.index_path)
+    return snap, saved.similar_tree(lib.index_path, snap, lib.settings)
 
 
 def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:

@@ -412,8 +412,8 @@ class PhotoVFS:
         if path in self.scratch.files:
             return self.scratch.remove(path)
         if path in self.scratch.dirs:
-            for p in [p for p in (*self.scratch.dirs, *self.scratch.files) if p == path or p.startswith(path + "/")]:
-                self.scratch.remove(p)
+            self.scratch.remove_below(path)
+            self.scratch.remove(path)
             return
         node = self._node(path)
         if node is None:
@@ -432,8 +432,7 @@ class PhotoVFS:
             folders += [f"{folder}/{d}" for d in subdirs]
         key = key_str(node.logical)
         gone = {(node.view, p) for p in state.overlay.user_folders[node.view] if p == key or p.startswith(key + "/")}
-        for p in [p for p in (*self.scratch.dirs, *self.scratch.files) if p.startswith(path + "/")]:
-            self.scratch.remove(p)
+        self.scratch.remove_below(path)
         self._commit(SortChange(queue_add={int(state.snap.ids[r]) for r in rows}, folders_remove=gone), [path])
 
     @locked
@@ -475,12 +474,9 @@ class PhotoVFS:
 
     @locked
     def rmdir(self, path: str) -> None:
-        if path in self.scratch.dirs:
-            self.check_rmdir(path)
-            self.scratch.remove(path)
-            return
         node = self.check_rmdir(path)
         if node is None:
+            self.scratch.remove(path)  # a scratch folder (nothing, for one already emptied)
             return
         key = key_str(node.logical)
         if key in self._current().overlay.user_folders[node.view]:

@@ -47,6 +47,12 @@ class Scratch:
         if old in self.xattrs:
             self.xattrs[new] = self.xattrs.pop(old)
 
+    def remove_below(self, folder: str) -> None:
+        """Everything inside a folder (the folder itself stays)."""
+        prefix = folder.rstrip("/") + "/"
+        for p in [p for p in (*self.dirs, *self.files) if p.startswith(prefix)]:
+            self.remove(p)
+
     def remove(self, path: str) -> None:
         self.files.pop(path, None)
         self.dirs.pop(path, None)

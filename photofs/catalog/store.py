@@ -176,11 +176,6 @@ class Catalog(SortStateStore, ProgressStore):
             rows = self._db.execute("SELECT state, count(*) FROM items GROUP BY state").fetchall()
         return {r[0]: r[1] for r in rows}
 
-    def count_visible(self) -> int:
-        with self._lock:
-            return self._db.execute("SELECT count(*) FROM items WHERE state=? AND trashed=0",
-                                    (str(ItemState.THUMBNAILED),)).fetchone()[0]
-
     def fingerprint(self) -> list:
         """What a saved index must match to be current: items (count, last id, last
         change) and the queue (count, last change). Every write sets updated_at."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
-import imagehash
 from PIL import Image
 
 from photofs.imaging import colour
@@ -25,10 +24,6 @@ class Thumbnail:
     phash: str          # 16 lower-case hex digits
     dihedral: bytes     # phashes of the 7 other flips/rotations (imaging/similarity.py)
     histogram: bytes    # colour signature (imaging/colour.py)
-
-
-def phash_hex(img: Image.Image) -> str:
-    return str(imagehash.phash(img))
 
 
 def make_thumbnail(data: bytes, long_side: int, max_pixels: int) -> Thumbnail:

@@ -51,17 +51,9 @@ class Trees(Mapping):
         """Build a view another way (from a saved result, say) before it is first asked for."""
         self._build[view] = build
 
-    def built(self, view: str) -> bool:
-        return view in self._trees
-
     def __iter__(self):
         return iter(self._build)
 
     def __len__(self) -> int:
         return len(self._build)
 
-
-def build_all(snap: Snapshot, settings: Settings) -> dict[str, FolderTree]:
-    """Every view's default tree, built now."""
-    trees = Trees(snap, settings)
-    return {view: trees[view] for view in trees}

@@ -53,17 +53,21 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
     a, b, _ = self_pairs(unique, threshold)
     pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
     if flips and len(photos):
-        index = HammingIndex(unique)
-        n = len(photos)
-        queries = snap.dihedral[photos].T.ravel()  # variant k of photo r is at k * n + r
-        has = queries != 0
-        vq, vc, _ = index.pairs(queries[has], threshold)
-        src = np.flatnonzero(has)[vq]
-        rows, variant, match = photos[src % n], src // n, photos[first[vc]]
-        keep = rows != match  # a symmetric photo matches its own flip
-        kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
-        pairs.append((rows[keep], match[keep], kinds))
+        pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
+
+
+def _flip_pairs(snap: Snapshot, rows: np.ndarray, index: HammingIndex, row_of: np.ndarray, threshold: int):
+    """(row, matched row, kind) where one of a row's 7 flipped or rotated variants is
+    within the threshold of a hash in `index` (whose entry i is snapshot row row_of[i])."""
+    queries = np.asarray(snap.dihedral)[rows].T.ravel()  # variant k of rows[r] is at k * len(rows) + r
+    has = queries != 0
+    vq, vc, _ = index.pairs(queries[has], threshold)
+    src = np.flatnonzero(has)[vq]
+    a, variant, b = rows[src % len(rows)], src // len(rows), row_of[vc]
+    keep = a != b  # a symmetric photo matches its own flip
+    kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
+    return a[keep], b[keep], kinds
 
 
 def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> float:
@@ -89,14 +93,7 @@ def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool 
     keep = a != b
     pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8))]
     if flips:
-        queries = np.asarray(snap.dihedral)[rows].T.ravel()  # variant k of rows[r] is at k * len(rows) + r
-        has = queries != 0
-        vq, vc, _ = index.pairs(queries[has], threshold)
-        src = np.flatnonzero(has)[vq]
-        a, variant, b = rows[src % len(rows)], src // len(rows), photos[vc]
-        keep = a != b
-        kinds = np.array([KIND_ORDER.index(k) for _, k in VARIANTS], np.int8)[variant[keep]]
-        pairs.append((a[keep], b[keep], kinds))
+        pairs.append(_flip_pairs(snap, rows, index, photos, threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
 
 

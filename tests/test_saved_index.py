@@ -60,11 +60,30 @@ def test_saved_index_is_reused_then_updated_then_rebuilt(library):
     assert len(updated) == 104
 
     items = library.catalog.items(states=[ItemState.THUMBNAILED])
-    library.catalog.join_into(items[-1].id, items[-2].id, [])  # an item deleted from the catalog: rebuild
+    library.catalog.join_into(items[-1].id, items[-2].id, [])  # an item deleted from the catalog: taken out
     rebuilt = saved.current(library.catalog, folder)
     same(rebuilt, Snapshot.from_catalog(library.catalog))
+    assert rebuilt.previous is not None and items[-1].id in rebuilt.changed.tolist()  # from the deletion log
 
-    (folder / "meta.json").write_text("{not json")  # a crash mid-save: rebuilt, never trusted
+    (folder / "snapshot" / "meta.json").write_text("{not json")  # a crash mid-save: rebuilt, never trusted
+    same(saved.current(library.catalog, folder), Snapshot.from_catalog(library.catalog))
+
+
+def test_an_append_leaves_earlier_readers_whole_and_survives_a_crash(library):
+    folder = library.index_path
+    add(library, 0, 40)
+    before = saved.current(library.catalog, folder)
+    kept = np.asarray(before.phash).copy()
+    add(library, 1000, 10)
+    after = saved.current(library.catalog, folder)
+    assert len(before) == 40 and np.array_equal(before.phash, kept)  # a mapped reader sees what it loaded
+    assert len(after) == 50 and after.previous == before.fingerprint
+
+    with open(folder / "snapshot" / "ids.bin", "ab") as f:  # an append that crashed before meta.json
+        f.write(b"\xff" * 24)
+    again = saved.current(library.catalog, folder)
+    assert again.fingerprint == after.fingerprint and len(again) == 50  # meta.json counts the rows: garbage unseen
+    add(library, 2000, 5)
     same(saved.current(library.catalog, folder), Snapshot.from_catalog(library.catalog))
 
 

@@ -177,29 +177,34 @@ class Catalog(SortStateStore, ProgressStore):
         return {r[0]: r[1] for r in rows}
 
     def fingerprint(self) -> list:
-        """What a saved index must match to be current: items (count, last id, last
-        change) and the queue (count, last change). Every write sets updated_at."""
+        """What a saved index must match to be current: the last item id, the last item
+        change, the last deletion, the last queue change. Every write sets updated_at;
+        each is the end of an index, so this costs the same at any library size."""
         with self._lock:
-            items = list(self._db.execute("SELECT count(*), max(id), max(updated_at) FROM items").fetchone())
-            queue = list(self._db.execute("SELECT count(*), max(updated_at) FROM queue").fetchone())
-        return items + queue
+            return list(self._db.execute(
+                "SELECT (SELECT max(id) FROM items), (SELECT max(updated_at) FROM items), "
+                "(SELECT max(seq) FROM item_deletions), (SELECT max(updated_at) FROM queue)").fetchone())
 
-    def changed_since(self, columns, last_id: int, last_change: float, chunk: int = 65536):
-        """(visible rows with `columns` in chunks, ids no longer visible, how many ids are
-        new) among the items added or changed since a saved index, and those whose
+    def changed_since(self, columns, fingerprint: list, chunk: int = 65536):
+        """(visible rows with `columns` in chunks, ids no longer visible) among the items
+        added, changed or deleted since a saved index's `fingerprint`, and those whose
         queue entry changed since."""
-        visible = (f"state='{ItemState.THUMBNAILED}' AND trashed=0 "
+        last_id, last_change, last_deletion, queue_change = (x or 0 for x in fingerprint)
+        since = max(last_change, queue_change)
+        # +state: searching by the state index would visit every item in the library.
+        visible = (f"+state='{ItemState.THUMBNAILED}' AND trashed=0 "
                    "AND id NOT IN (SELECT item_id FROM queue WHERE state='removed')")
         # Strictly later: a batch shares one timestamp, and writers take it inside their
         # transaction, so changes commit in timestamp order.
         where = "(id > ? OR updated_at > ? OR id IN (SELECT item_id FROM queue WHERE updated_at > ?))"
         with self._lock:
             rows = self._db.execute(f"SELECT {', '.join(columns)} FROM items WHERE {where} AND {visible} ORDER BY id",
-                                    (last_id, last_change, last_change)).fetchall()
+                                    (last_id, since, since)).fetchall()
             gone = [r[0] for r in self._db.execute(f"SELECT id FROM items WHERE {where} AND NOT ({visible})",
-                                                   (last_id, last_change, last_change))]
-            added = self._db.execute("SELECT count(*) FROM items WHERE id > ?", (last_id,)).fetchone()[0]
-        return [rows[i:i + chunk] for i in range(0, len(rows), chunk)], gone, added
+                                                   (last_id, since, since))]
+            gone += [r[0] for r in self._db.execute("SELECT item_id FROM item_deletions WHERE seq > ?",
+                                                    (last_deletion,))]
+        return [rows[i:i + chunk] for i in range(0, len(rows), chunk)], gone
 
     def visible_rows(self, columns=("id", "phash", "taken_at", "week", "thumb_size"),
                      chunk: int = 65536) -> Iterator[list[tuple]]:

@@ -1,12 +1,15 @@
 """The snapshot kept on disk in LIBRARY/index/, so that a mount of ten million
-photos starts in seconds: plain .npy arrays, memory-mapped on load (pages are
-read when a view touches them), and a meta.json saying which catalog state
-they are.
+photos starts in seconds: one raw file per array, memory-mapped on load (pages
+are read when a view touches them), and a meta.json saying how many rows of each
+are valid and which catalog state they are.
 
-When the catalog has moved on, only the items added or changed since are read
-and joined in; anything else (an item deleted from the catalog) rebuilds. Like
-the thumbnail cache it can always be regenerated: delete the folder and the
-next mount rebuilds it.
+When the catalog has moved on, only the items added, changed or deleted since
+are read and joined in. New photos alone (the usual change) are appended to the
+files in place and meta.json replaced after them, so an update costs what the
+new rows cost; readers map only the rows meta.json names, so an append never
+disturbs them. Any other change writes a new folder and swaps it in. Writers
+take a lock. Like the thumbnail cache it can always be regenerated: delete the
+folder and the next mount rebuilds it.
 """
 
 from __future__ import annotations
@@ -16,104 +19,133 @@ import logging
 import os
 import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 import numpy as np
+from filelock import FileLock, Timeout
 
 from photofs.catalog import Catalog
 from photofs.index.snapshot import COLUMNS, Snapshot
 
-FORMAT = 1
+FORMAT = 2
+ARRAYS = (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)
 log = logging.getLogger(__name__)
 
 
-def load(folder: Path) -> tuple[Snapshot, dict] | None:
-    folder = folder / "snapshot"
-    try:
-        meta = json.loads((folder / "meta.json").read_text())
-        if meta.get("format") != FORMAT:
-            return None
-        arrays = {k: np.load(folder / f"{k}.npy", mmap_mode="r") for k in (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)}
-    except (OSError, ValueError, KeyError):
-        return None  # missing, half-written by a crash, or from another version: rebuild
-    snap = Snapshot(**arrays, **{k: list(meta["names"][k]) for k in Snapshot.NAME_LISTS})
-    return snap, meta
-
-
-def save(folder: Path, snap: Snapshot, fingerprint: list, extra: dict | None = None,
-         changed: np.ndarray | None = None) -> None:
-    """Write next to the snapshot folder, then swap it in: a reader sees the old or the
-    new, whole. `changed`: the ids that differ from the previous snapshot (for grouping)."""
-    target = folder / "snapshot"
+def _lock(folder: Path) -> FileLock:
     folder.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder))
-    try:
-        for k in (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS):
-            np.save(tmp / f"{k}.npy", np.ascontiguousarray(getattr(snap, k)))
-        if changed is not None:
-            np.save(tmp / "changed.npy", changed)
-        meta = {"format": FORMAT, "fingerprint": fingerprint, "names": snap.names(), **(extra or {})}
-        (tmp / "meta.json").write_text(json.dumps(meta))
-        old = folder / "snapshot.old"
-        shutil.rmtree(old, ignore_errors=True)
-        if target.exists():
-            os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-    except OSError as e:  # a full or read-only disk costs speed, never correctness
-        log.warning("could not save the index in %s: %s", folder, e)
-        shutil.rmtree(tmp, ignore_errors=True)
+    return FileLock(folder / ".snapshot.lock", timeout=600)
 
 
-def save_appended(folder: Path, snap: Snapshot, part: Snapshot, fingerprint: list, extra: dict,
-                  changed: np.ndarray) -> bool:
-    """The common update, new photos only (ids after the last): each array file is
-    copied by the kernel, its header rewritten and the new rows appended, so the
-    mount never holds the whole snapshot in its heap. False when it cannot be done
-    that way (the caller then saves the joined snapshot)."""
-    source, target = folder / "snapshot", folder / "snapshot"
-    tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder))
+def _read_meta(target: Path) -> dict | None:
     try:
-        for k in (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS):
-            if not _append_npy(source / f"{k}.npy", tmp / f"{k}.npy", np.asarray(getattr(part, k))):
+        meta = json.loads((target / "meta.json").read_text())
+    except (OSError, ValueError):
+        return None
+    return meta if isinstance(meta, dict) and meta.get("format") == FORMAT else None
+
+
+def _map(path: Path, dtype: str, shape: list) -> np.ndarray:
+    if not shape[0]:
+        return np.empty(shape, dtype)  # an empty file cannot be mapped
+    return np.memmap(path, dtype=dtype, mode="r", shape=tuple(shape))
+
+
+def load(folder: Path) -> tuple[Snapshot, dict] | None:
+    """The saved snapshot and its meta, or None when there is none that can be trusted."""
+    target = folder / "snapshot"
+    for _ in range(5):
+        meta = _read_meta(target)
+        if meta is None:
+            return None  # missing, half-written by a crash, or from another version: rebuild
+        try:
+            arrays = {k: _map(target / f"{k}.bin", *meta["arrays"][k]) for k in ARRAYS}
+        except (OSError, ValueError, KeyError, TypeError):
+            arrays = None  # shorter than meta.json says, or swapped meanwhile
+        again = _read_meta(target)
+        if again is not None and again.get("generation") == meta["generation"]:
+            if arrays is None:
+                return None
+            snap = Snapshot(**arrays, **{k: list(meta["names"][k]) for k in Snapshot.NAME_LISTS})
+            return snap, meta
+        # Another process swapped in a new folder while these files were opened: again.
+    return None
+
+
+def _layout(snap: Snapshot) -> dict[str, list]:
+    out = {}
+    for k in ARRAYS:
+        a = np.asarray(getattr(snap, k))
+        out[k] = [a.dtype.str, list(a.shape)]
+    return out
+
+
+def _meta(snap: Snapshot, fingerprint: list, generation: str, extra: dict) -> dict:
+    return {"format": FORMAT, "generation": generation, "fingerprint": fingerprint, "arrays": _layout(snap),
+            "names": snap.names(), **extra}
+
+
+def _write_meta(target: Path, meta: dict) -> None:
+    tmp = target / f".meta.{os.getpid()}.json"
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, target / "meta.json")
+
+
+def save(folder: Path, snap: Snapshot, fingerprint: list, extra: dict | None = None) -> None:
+    """Write a new folder next to the snapshot folder, then swap it in: a reader
+    sees the old or the new, whole."""
+    target = folder / "snapshot"
+    try:
+        with _lock(folder):
+            tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder))
+            try:
+                for k in ARRAYS:
+                    np.ascontiguousarray(getattr(snap, k)).tofile(tmp / f"{k}.bin")
+                _write_meta(tmp, _meta(snap, fingerprint, uuid.uuid4().hex, extra or {}))
+                old = folder / "snapshot.old"
+                shutil.rmtree(old, ignore_errors=True)
+                if target.exists():
+                    os.replace(target, old)
+                os.replace(tmp, target)
+                shutil.rmtree(old, ignore_errors=True)  # mapped elsewhere: the files live on until unmapped
+            finally:
                 shutil.rmtree(tmp, ignore_errors=True)
-                return False
-        np.save(tmp / "changed.npy", changed)
-        meta = {"format": FORMAT, "fingerprint": fingerprint, "names": part.names(), **extra}
-        (tmp / "meta.json").write_text(json.dumps(meta))
-        old = folder / "snapshot.old"
-        shutil.rmtree(old, ignore_errors=True)
-        os.replace(target, old)
-        os.replace(tmp, target)
-        shutil.rmtree(old, ignore_errors=True)
-        return True
-    except OSError as e:
+    except (OSError, Timeout) as e:  # a full or read-only disk costs speed, never correctness
         log.warning("could not save the index in %s: %s", folder, e)
-        shutil.rmtree(tmp, ignore_errors=True)
-        return False
 
 
-def _append_npy(src: Path, dst: Path, rows: np.ndarray) -> bool:
-    with open(src, "rb") as f:
-        major, _ = np.lib.format.read_magic(f)
-        if major != 1:
-            return False
-        shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
-        data_at = f.tell()
-    if fortran or rows.shape[1:] != shape[1:]:
+def save_appended(folder: Path, part: Snapshot, was: list, fingerprint: list, extra: dict) -> bool:
+    """The common update, new photos only (ids after the last): their rows are appended
+    to each file in place, then meta.json is replaced to count them. False when the
+    saved snapshot is no longer the one they follow (the caller then saves whole)."""
+    target = folder / "snapshot"
+    try:
+        with _lock(folder):
+            meta = _read_meta(target)
+            if meta is None or meta["fingerprint"] != was:
+                return False
+            layout = dict(meta["arrays"])
+            for k in ARRAYS:
+                dtype, shape = layout[k]
+                rows = np.ascontiguousarray(getattr(part, k), dtype=dtype)
+                if list(rows.shape[1:]) != shape[1:]:
+                    return False
+                valid = shape[0] * int(np.prod(shape[1:], dtype=np.int64)) * np.dtype(dtype).itemsize
+                with open(target / f"{k}.bin", "r+b") as f:
+                    if os.fstat(f.fileno()).st_size != valid:
+                        f.truncate(valid)  # left over from an append that crashed before meta.json
+                    f.seek(valid)
+                    f.write(rows.tobytes())
+                    f.flush()
+                    os.fsync(f.fileno())  # the rows are on disk before meta.json counts them
+                layout[k] = [dtype, [shape[0] + len(rows), *shape[1:]]]
+            new = {**meta, **extra, "fingerprint": fingerprint, "arrays": layout, "names": part.names()}
+            _write_meta(target, new)
+            return True
+    except (OSError, Timeout) as e:
+        log.warning("could not save the index in %s: %s", folder, e)
         return False
-    shape = (shape[0] + len(rows), *shape[1:])
-    header = repr({"descr": np.lib.format.dtype_to_descr(dtype), "fortran_order": False, "shape": shape})
-    header = header.encode("latin1")
-    if 10 + len(header) + 1 > data_at:
-        return False  # the new shape does not fit the old header's padding
-    header = header + b" " * (data_at - 10 - len(header) - 1) + b"\n"
-    shutil.copyfile(src, dst)  # copy_file_range/sendfile: the kernel copies, not this process
-    with open(dst, "r+b") as f:
-        f.write(b"\x93NUMPY\x01\x00" + len(header).to_bytes(2, "little") + header)
-        f.seek(0, os.SEEK_END)
-        f.write(np.ascontiguousarray(rows, dtype=dtype).tobytes())
-    return True
 
 
 def current(catalog: Catalog, folder: Path) -> Snapshot:
@@ -123,15 +155,16 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
     if saved is not None and saved[1]["fingerprint"] == fingerprint:
         snap, meta = saved
     else:
-        update = _updated(catalog, *saved, fingerprint) if saved is not None else None
+        update = _updated(catalog, *saved) if saved is not None else None
         if update is not None:
             kept, part, changed = update
-            meta = {"previous": saved[1]["fingerprint"]}
+            was = saved[1]["fingerprint"]
+            meta = {"previous": was, "changed": changed.tolist()}
             appended = (kept is saved[0] and (not len(kept.ids) or not len(part.ids) or part.ids[0] > kept.ids[-1])
-                        and save_appended(folder, kept, part, fingerprint, meta, changed))
+                        and save_appended(folder, part, was, fingerprint, meta))
             snap = None if appended else kept.joined(part)
             if not appended:
-                save(folder, snap, fingerprint, meta, changed)
+                save(folder, snap, fingerprint, meta)
         else:
             snap, meta = Snapshot.from_catalog(catalog), {}
             save(folder, snap, fingerprint)
@@ -142,29 +175,20 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
             snap = kept.joined(part)
     snap.fingerprint = fingerprint
     snap.previous = meta.get("previous")
+    snap.changed = np.array(meta.get("changed", []), np.int64)
     return snap
 
 
-def _updated(catalog: Catalog, snap: Snapshot, meta: dict, fingerprint: list):
+def _updated(catalog: Catalog, snap: Snapshot, meta: dict):
     """(the saved snapshot less the items changed since, those items as they are now,
-    the changed ids), or None when that cannot be exact (items deleted from the catalog)."""
-    count, last_id, last_change, _, queue_change = meta["fingerprint"]
-    since = max(last_change or 0.0, queue_change or 0.0)
-    chunks, gone, added = catalog.changed_since(COLUMNS, last_id or 0, since)
-    if fingerprint[0] != count + added:
-        return None
+    the changed ids)."""
+    chunks, gone = catalog.changed_since(COLUMNS, meta["fingerprint"])
     changed = np.array([r[0] for chunk in chunks for r in chunk] + list(gone), np.int64)
     part = Snapshot.from_rows(chunks, snap.names())
-    existing = changed[changed <= (last_id or 0)] if len(changed) else changed
+    last_id = int(snap.ids[-1]) if len(snap.ids) else 0
+    existing = changed[changed <= last_id] if len(changed) else changed
     kept = snap.without(existing) if len(existing) else snap  # new photos only: nothing to take out
     return kept, part, changed
-
-
-def changed_ids(folder: Path) -> np.ndarray | None:
-    try:
-        return np.load(folder / "snapshot" / "changed.npy")
-    except (OSError, ValueError):
-        return None
 
 
 # -- /by-similar/ ----------------------------------------------------------------------
@@ -205,7 +229,7 @@ def similar_tree(folder: Path, snap: Snapshot, settings):
     if saved is not None and fingerprint is not None:
         made_from, a_ids, b_ids, kind = saved
         if made_from in (fingerprint, getattr(snap, "previous", None)):
-            changed = changed_ids(folder) if made_from != fingerprint else np.empty(0, np.int64)
+            changed = getattr(snap, "changed", None) if made_from != fingerprint else np.empty(0, np.int64)
             if changed is not None:
                 # Pairs between unchanged photos still hold; the changed ones are searched again.
                 stale = np.isin(a_ids, changed) | np.isin(b_ids, changed)

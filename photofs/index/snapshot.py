@@ -66,9 +66,10 @@ class Snapshot:
     def rows_of(self, item_ids) -> np.ndarray:
         """Rows of the given ids (ids not visible are dropped)."""
         ids = item_ids if isinstance(item_ids, np.ndarray) else np.fromiter(item_ids, np.int64)
-        pos = np.searchsorted(self.ids, ids)
-        pos = np.clip(pos, 0, max(len(self.ids) - 1, 0))
-        return pos[(len(self.ids) > 0) & (self.ids[pos] == ids)] if len(ids) else np.empty(0, np.int64)
+        if not len(ids) or not len(self.ids):
+            return np.empty(0, np.int64)
+        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
+        return pos[self.ids[pos] == ids]
 
     @property
     def gallery_rows(self) -> np.ndarray:
@@ -146,6 +147,28 @@ class Snapshot:
         return Snapshot(*(getattr(self, k)[keep] for k in self.ROW_ARRAYS),
                         side["album_ids"][album_keep], side["album_codes"][album_keep],
                         side["loose_ids"][loose_keep], side["loose_parent"][loose_keep], **self.names())
+
+    def changes_from(self, old: "Snapshot", changed: np.ndarray):
+        """(remap, rows): how rows of `old`, the snapshot before the `changed` ids were
+        added, changed or removed, become rows of this one (remap drops those that
+        changed), and this one's rows of the changed ids. Both are in id order, so a
+        kept row moves by the changed rows before it: two searches in short arrays."""
+        changed = np.unique(np.asarray(changed, np.int64))
+        new_rows = self.rows_of(changed)
+        old_ids = np.asarray(old.ids)
+        if not len(changed) or not len(old_ids) or changed[0] > old_ids[-1]:
+            return (lambda rows: rows), new_rows  # new photos only: every old row stays put
+        removed = old.rows_of(changed)
+        inserted = np.asarray(self.ids)[new_rows]
+
+        def remap(rows: np.ndarray) -> np.ndarray:
+            if not len(rows) or not len(removed):
+                return rows + np.searchsorted(inserted, old_ids[rows]) if len(rows) else rows
+            pos = np.searchsorted(removed, rows)
+            kept = removed[np.minimum(pos, len(removed) - 1)] != rows
+            rows, pos = rows[kept], pos[kept]
+            return rows - pos + np.searchsorted(inserted, old_ids[rows])
+        return remap, new_rows
 
     def joined(self, other: "Snapshot") -> "Snapshot":
         """This snapshot and `other` (built with this one's names), in id order."""

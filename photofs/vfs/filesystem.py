@@ -100,7 +100,7 @@ class PhotoVFS:
         with self._lock:
             version = self.lib.catalog.data_version()
             if self._state is None or self._state.version != version:
-                self._state = MountState(self.lib, version, background=True)
+                self._state = MountState(self.lib, version, background=True, previous=self._state)
             self._checked_at = now
             return self._state
 

@@ -71,15 +71,27 @@ class MountState:
     patience = 5.0
     budget = 900.0  # seconds the mount may spend grouping in the background; more is `photofs group`'s job
 
-    def __init__(self, lib: LibraryFolder, version: int, background: bool = False):
+    def __init__(self, lib: LibraryFolder, version: int, background: bool = False,
+                 previous: "MountState | None" = None):
         self.version = version
         self.built_at = time.time()
         self.limit = lib.settings.folder_limit
         self.snap = saved.current(lib.catalog, lib.index_path)
-        self.trees = Trees(self.snap, lib.settings)
-        self.trees.replace(by_similar.NAME, lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings))
         self.overlay = Overlay(*lib.catalog.load_sort_state())
         self._pending: dict[str, threading.Event] = {}
+        self._patience: dict[str, float] = {}
+        if previous is not None and self.snap.fingerprint == previous.snap.fingerprint:
+            # Nothing the views show has changed (a job wrote its own bookkeeping, or sort
+            # state): every view, built or being built, is kept as it is.
+            self.snap, self.trees = previous.snap, previous.trees
+            self._pending, self._patience = previous._pending, previous._patience
+            self.changed()
+            return
+        self.trees = Trees(self.snap, lib.settings)
+        self.trees.replace(by_similar.NAME, lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings))
+        if previous is not None and self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
+            # The state before this change: its views are updated with the changed photos.
+            self.trees.carry(previous.trees, *self.snap.changes_from(previous.snap, self.snap.changed))
         self.changed()
         if background and len(self.snap) and not saved.has_similar(lib.index_path, self.snap, lib.settings):
             estimate = by_similar.estimate_seconds(self.snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
@@ -91,7 +103,7 @@ class MountState:
                 self.trees.replace(by_similar.NAME, FolderTree)
         if background and len(self.snap):
             done = self._pending[by_similar.NAME] = threading.Event()
-            self._patience = {by_similar.NAME: self.patience}
+            self._patience[by_similar.NAME] = self.patience
             threading.Thread(target=self._build_later, args=(by_similar.NAME, done), daemon=True,
                              name="photofs-by-similar").start()
 

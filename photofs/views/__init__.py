@@ -16,17 +16,22 @@ def builders(snap: Snapshot, settings: Settings) -> dict[str, Callable[[], Folde
     """How to build every view's default tree, in the order the mount's root lists them."""
     cal = settings.calendar()
     out = {
-        by_week.NAME: lambda: by_week.build(snap, cal),
+        by_week.NAME: lambda rows=None: by_week.build(snap, cal, rows),
         by_similar.NAME: lambda: by_similar.build(snap, settings.similarity_threshold, settings.similar_flips),
         by_gallery.NAME: lambda: by_gallery.build(snap, cal),
-        "by-histogram": lambda: by_metadata.by_histogram(snap),
-        "by-resolution": lambda: by_metadata.by_resolution(snap),
-        "by-name": lambda: by_metadata.by_name(snap),
+        "by-histogram": lambda rows=None: by_metadata.by_histogram(snap, rows),
+        "by-resolution": lambda rows=None: by_metadata.by_resolution(snap, rows),
+        "by-name": lambda rows=None: by_metadata.by_name(snap, rows),
         SORTED: FolderTree,     # only the user's folders
         TO_DELETE: FolderTree,  # only the queue
     }
     assert tuple(out) == VIEWS
     return out
+
+
+# Views where a photo's folder follows from the photo alone: after a change only the
+# changed photos need placing. (Galleries depend on their neighbours, groups on pairs.)
+LOCAL = (by_week.NAME, "by-histogram", "by-resolution", "by-name")
 
 
 class Trees(Mapping):
@@ -46,6 +51,15 @@ class Trees(Mapping):
                 if tree is None:
                     tree = self._trees[view] = self._build[view]()
         return tree
+
+    def carry(self, old: "Trees", remap: Callable, rows) -> None:
+        """After a change to the snapshot: each LOCAL view `old` had built is updated
+        with the changed `rows` (see Snapshot.changes_from) rather than built again:
+        milliseconds for ten thousand new photos, where a build reads every row."""
+        for view in LOCAL:
+            tree = old._trees.get(view)
+            if tree is not None and view not in self._trees:
+                self._trees[view] = tree.updated(remap, self._build[view](rows))
 
     def replace(self, view: str, build: Callable[[], FolderTree]) -> None:
         """Build a view another way (from a saved result, say) before it is first asked for."""

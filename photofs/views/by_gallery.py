@@ -31,7 +31,9 @@ def build(snap: Snapshot, cal: LifeCalendar) -> FolderTree:
         # group_leaves worked on membership indexes: map them back to rows.
         for path, members in tree.leaves.items():
             tree.leaves[path] = snap.gallery_rows[members]
-    loose = np.setdiff1d(np.arange(len(snap)), snap.gallery_rows)
+    in_gallery = np.zeros(len(snap), bool)
+    in_gallery[snap.gallery_rows] = True  # a mask, not setdiff1d: that sorts every row
+    loose = np.flatnonzero(~in_gallery)
     for name, rows in inferred_runs(snap, loose, cal):
         tree.add_leaf((name,), rows)
     return tree

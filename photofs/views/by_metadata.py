@@ -8,17 +8,19 @@ index/names.py and imaging/colour.py.
 
 from __future__ import annotations
 
+import numpy as np
+
 from photofs.index.snapshot import Snapshot
 from photofs.views.folders import FolderTree, group_leaves
 
 
-def by_histogram(snap: Snapshot) -> FolderTree:
-    return group_leaves(FolderTree(), snap.colour, snap.colour_names)
+def by_histogram(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
+    return group_leaves(FolderTree(), snap.colour, snap.colour_names, rows)
 
 
-def by_resolution(snap: Snapshot) -> FolderTree:
-    return group_leaves(FolderTree(), snap.resolution, snap.resolution_names)
+def by_resolution(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
+    return group_leaves(FolderTree(), snap.resolution, snap.resolution_names, rows)
 
 
-def by_name(snap: Snapshot) -> FolderTree:
-    return group_leaves(FolderTree(), snap.name_group, snap.name_group_names)
+def by_name(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
+    return group_leaves(FolderTree(), snap.name_group, snap.name_group_names, rows)

@@ -20,25 +20,31 @@ from photofs.views.folders import FolderTree, runs
 NAME = "by-week"
 
 
-def build(snap: Snapshot, cal: LifeCalendar) -> FolderTree:
+def build(snap: Snapshot, cal: LifeCalendar, rows: np.ndarray | None = None) -> FolderTree:
+    """The tree of all photos, or of some `rows` only (new photos, to add to a tree):
+    `undated`, `before-birth`, then the weeks in order. A folder's rows are in no
+    particular order (a listing sorts them)."""
     def by_day(rows: np.ndarray):
         days = np.array([_day(t, cal) for t in snap.taken[rows]])
         return [(day, rows[days == day]) for day in dict.fromkeys(days)]
 
-    tree = FolderTree([by_day])
-    order = np.lexsort((snap.ids, snap.phash, np.nan_to_num(snap.taken, nan=0.0), snap.week))
-    weeks = snap.week[order]
-    undated = order[weeks == NO_WEEK]
+    tree = FolderTree([by_day], lambda name: (name != "undated", name != "before-birth", name))
+    rows = np.arange(len(snap)) if rows is None else np.asarray(rows)
+    week = np.asarray(snap.week)[rows]
+    order = np.argsort(week, kind="stable")  # one integer key: a second at ten million photos
+    rows, weeks = rows[order], week[order]
+    undated = rows[weeks == NO_WEEK]
     if len(undated):
         tree.add_leaf(("undated",), undated)
-    before = order[(weeks < 0) & (weeks != NO_WEEK)]
+    before = rows[(weeks < 0) & (weeks != NO_WEEK)]
     if len(before):
         years = np.array([dt.datetime.fromtimestamp(t, cal.tz).year for t in snap.taken[before]], dtype=np.int64)
         for year in np.unique(years):
             tree.add_leaf(("before-birth", f"{year:04d}"), before[years == year])
-    life, life_weeks = order[weeks >= 0], weeks[weeks >= 0]
-    for s, e in runs(life_weeks[1:] != life_weeks[:-1], len(life)):
-        tree.add_leaf((cal.folder_name(int(life_weeks[s])),), life[s:e])
+    life = weeks >= 0
+    life_rows, life_weeks = rows[life], weeks[life]
+    for s, e in runs(life_weeks[1:] != life_weeks[:-1], len(life_rows)):
+        tree.add_leaf((cal.folder_name(int(life_weeks[s])),), life_rows[s:e])
     return tree
 
 

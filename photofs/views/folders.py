@@ -6,6 +6,7 @@ the user's overrides are applied, so pinned and default photos split together.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable
 
 import numpy as np
@@ -16,18 +17,26 @@ Splitter = Callable[[np.ndarray], list[tuple[str, np.ndarray]]]
 
 
 class FolderTree:
-    def __init__(self, splitters: list[Splitter] | None = None):
+    def __init__(self, splitters: list[Splitter] | None = None, folder_order: Callable[[str], object] | None = None):
+        """`folder_order`: the sort key of folder names, where a view lists them in an order."""
+        self.folder_order = folder_order or (lambda name: name)
         self.subdirs: dict[Path, list[str]] = {(): []}
         self.leaves: dict[Path, np.ndarray] = {}
         self.splitters = splitters or []
         self._row_index: tuple[np.ndarray, np.ndarray, list[Path]] | None = None
 
-    def add_leaf(self, path: Path, rows: np.ndarray) -> None:
+    def add_leaf(self, path: Path, rows: np.ndarray, in_order: bool = False) -> None:
+        """`in_order`: a new folder goes where its name sorts, if its siblings are sorted."""
         for depth in range(1, len(path) + 1):
             parent, here = path[: depth - 1], path[:depth]
             if here not in self.subdirs:
                 self.subdirs[here] = []
-                self.subdirs[parent].append(here[-1])
+                siblings = self.subdirs[parent]
+                key = self.folder_order
+                if in_order and all(key(a) <= key(b) for a, b in zip(siblings, siblings[1:])):
+                    bisect.insort(siblings, here[-1], key=key)
+                else:
+                    siblings.append(here[-1])
         self.leaves[path] = rows
 
     def folders_of(self, row: int) -> list[Path]:
@@ -41,6 +50,33 @@ class FolderTree:
         rows, which, paths = self._row_index
         lo, hi = np.searchsorted(rows, row, "left"), np.searchsorted(rows, row, "right")
         return [paths[i] for i in which[lo:hi]]
+
+    def updated(self, remap: Callable[[np.ndarray], np.ndarray], part: "FolderTree") -> "FolderTree":
+        """This tree after a change to the snapshot: each leaf's rows passed through
+        `remap` (to their new rows, less those that changed or left), and the leaves
+        of `part` (the tree of the changed and new rows) added. Folders left empty
+        go; new ones take their place in name order when their siblings are in it."""
+        tree = type(part)(part.splitters, part.folder_order)  # part's: they read the new snapshot
+        for path in self._in_listing_order():
+            rows = remap(self.leaves[path])
+            extra = part.leaves.get(path)
+            if extra is not None:
+                rows = np.concatenate([rows, extra])
+            if len(rows):
+                tree.add_leaf(path, rows)
+        for path, rows in part.leaves.items():
+            if path not in self.leaves:
+                tree.add_leaf(path, rows, in_order=True)
+        return tree
+
+    def _in_listing_order(self):
+        """The leaves' paths, depth first, each level in the order it is listed."""
+        stack = [()]
+        while stack:
+            path = stack.pop()
+            if path in self.leaves:
+                yield path
+            stack.extend((*path, name) for name in reversed(self.subdirs.get(path, [])))
 
     def key_of(self, path: Path) -> Path:
         """The stable identity a pin stores for a folder (its path, in most views)."""
@@ -81,10 +117,11 @@ def runs(breaks: np.ndarray, n: int) -> list[tuple[int, int]]:
 
 def group_leaves(tree: FolderTree, codes: np.ndarray, names: list[str], rows: np.ndarray | None = None,
                  prefix: Path = ()) -> FolderTree:
-    """One leaf per distinct code: the common shape of the metadata views."""
+    """One leaf per distinct code, in name order: the common shape of the metadata views."""
     rows = np.arange(len(codes)) if rows is None else rows
     order = np.argsort(codes[rows], kind="stable")
     rows, sorted_codes = rows[order], codes[rows][order]
-    for s, e in runs(sorted_codes[1:] != sorted_codes[:-1], len(rows)):
-        tree.add_leaf((*prefix, names[int(sorted_codes[s])]), rows[s:e])
+    leaves = [(names[int(sorted_codes[s])], rows[s:e]) for s, e in runs(sorted_codes[1:] != sorted_codes[:-1], len(rows))]
+    for name, part in sorted(leaves, key=lambda leaf: leaf[0]):
+        tree.add_leaf((*prefix, name), part)
     return tree

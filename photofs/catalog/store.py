@@ -194,9 +194,11 @@ class Catalog(SortStateStore, ProgressStore):
         # +state: searching by the state index would visit every item in the library.
         visible = (f"+state='{ItemState.THUMBNAILED}' AND trashed=0 "
                    "AND id NOT IN (SELECT item_id FROM queue WHERE state='removed')")
-        # Strictly later: a batch shares one timestamp, and writers take it inside their
-        # transaction, so changes commit in timestamp order.
-        where = "(id > ? OR updated_at > ? OR id IN (SELECT item_id FROM queue WHERE updated_at > ?))"
+        # The candidates come from three index ranges, as a list of ids: written as an
+        # OR, the planner preferred a scan of every item in id order. Strictly later: a
+        # batch shares one timestamp, and writers take it inside their transaction.
+        where = ("id IN (SELECT id FROM items WHERE id > ? UNION SELECT id FROM items WHERE updated_at > ? "
+                 "UNION SELECT item_id FROM queue WHERE updated_at > ?)")
         with self._lock:
             rows = self._db.execute(f"SELECT {', '.join(columns)} FROM items WHERE {where} AND {visible} ORDER BY id",
                                     (last_id, since, since)).fetchall()

@@ -119,6 +119,9 @@ class MountState:
     def _build_later(self, view: str, done: threading.Event) -> None:
         try:
             self.trees[view]
+        except RuntimeError:
+            if threading.main_thread().is_alive():  # the process exiting mid-build (unmount) is no error
+                raise
         finally:
             done.set()
 

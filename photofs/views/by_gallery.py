@@ -29,8 +29,9 @@ def build(snap: Snapshot, cal: LifeCalendar) -> FolderTree:
     if len(snap.gallery_rows):
         group_leaves(tree, snap.gallery_codes, snap.gallery_names, np.arange(len(snap.gallery_codes)))
         # group_leaves worked on membership indexes: map them back to rows.
+        rows = snap.gallery_rows
         for path, members in tree.leaves.items():
-            tree.leaves[path] = snap.gallery_rows[members]
+            tree.leaves[path] = rows[members]
     in_gallery = np.zeros(len(snap), bool)
     in_gallery[snap.gallery_rows] = True  # a mask, not setdiff1d: that sorts every row
     loose = np.flatnonzero(~in_gallery)

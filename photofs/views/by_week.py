@@ -29,20 +29,23 @@ def build(snap: Snapshot, cal: LifeCalendar, rows: np.ndarray | None = None) -> 
         return [(day, rows[days == day]) for day in dict.fromkeys(days)]
 
     tree = FolderTree([by_day], lambda name: (name != "undated", name != "before-birth", name))
-    rows = np.arange(len(snap)) if rows is None else np.asarray(rows)
-    week = np.asarray(snap.week)[rows]
-    order = np.argsort(week, kind="stable")  # one integer key: a second at ten million photos
-    rows, weeks = rows[order], week[order]
-    undated = rows[weeks == NO_WEEK]
+    week = np.asarray(snap.week)
+    if rows is None:
+        rows = np.argsort(week, kind="stable")  # one integer key: a second at ten million photos
+        weeks = week[rows]
+    else:
+        rows = np.asarray(rows)
+        rows = rows[np.argsort(week[rows], kind="stable")]
+        weeks = week[rows]
+    # Sorted, NO_WEEK (the smallest integer) comes first, then weeks before birth: slices, not copies.
+    born, dated = np.searchsorted(weeks, [0, NO_WEEK + 1])
+    undated, before, life_rows, life_weeks = rows[:dated], rows[dated:born], rows[born:], weeks[born:]
     if len(undated):
         tree.add_leaf(("undated",), undated)
-    before = rows[(weeks < 0) & (weeks != NO_WEEK)]
     if len(before):
         years = np.array([dt.datetime.fromtimestamp(t, cal.tz).year for t in snap.taken[before]], dtype=np.int64)
         for year in np.unique(years):
             tree.add_leaf(("before-birth", f"{year:04d}"), before[years == year])
-    life = weeks >= 0
-    life_rows, life_weeks = rows[life], weeks[life]
     for s, e in runs(life_weeks[1:] != life_weeks[:-1], len(life_rows)):
         tree.add_leaf((cal.folder_name(int(life_weeks[s])),), life_rows[s:e])
     return tree

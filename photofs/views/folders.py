@@ -26,15 +26,15 @@ class FolderTree:
         self._row_index: tuple[np.ndarray, np.ndarray, list[Path]] | None = None
 
     def add_leaf(self, path: Path, rows: np.ndarray, in_order: bool = False) -> None:
-        """`in_order`: a new folder goes where its name sorts, if its siblings are sorted."""
+        """`in_order`: a new folder goes where folder_order sorts it among its siblings
+        (for an update of a tree whose build added folders in that order)."""
         for depth in range(1, len(path) + 1):
             parent, here = path[: depth - 1], path[:depth]
             if here not in self.subdirs:
                 self.subdirs[here] = []
                 siblings = self.subdirs[parent]
-                key = self.folder_order
-                if in_order and all(key(a) <= key(b) for a, b in zip(siblings, siblings[1:])):
-                    bisect.insort(siblings, here[-1], key=key)
+                if in_order:
+                    bisect.insort(siblings, here[-1], key=self.folder_order)
                 else:
                     siblings.append(here[-1])
         self.leaves[path] = rows

@@ -287,9 +287,10 @@ def main() -> int:
         for n in sizes:
             lib, planted, _ = bench_scale.build_library(root, n)
             bench_scale.bench_index(lib, n)
-            bench_scale.bench_grouping(lib, planted, n, 60 if a.quick else a.budget)
+            full = bench_scale.bench_grouping(lib, planted, n, 60 if a.quick else a.budget)
             if mounting:
                 bench_scale.bench_mount(lib, n)
+            bench_scale.bench_similar_update(lib, n, full)
             bench_scale.bench_names(min(n, 1_000_000) if a.quick else n)
             lib.close()
             import shutil

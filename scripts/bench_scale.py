@@ -106,11 +106,11 @@ def bench_index(lib: LibraryFolder, n: int) -> None:
     snap = saved.current(lib.catalog, lib.index_path)
     load = time.perf_counter() - t
     emit("index load from LIBRARY/index (every later mount)", load, "s", build, "building it", n=n,
-         bytes_on_disk=sum(f.stat().st_size for f in (lib.index_path / "snapshot").glob("*.npy")))
+         bytes_on_disk=sum(f.stat().st_size for f in (lib.index_path / "snapshot").glob("*.bin")))
     del snap
 
 
-def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> None:
+def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> float | None:
     """Exact grouping at the default threshold (and at 6), vs brute force and a BK-tree on a subsample."""
     import pybktree
 
@@ -130,6 +130,7 @@ def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> 
         tree.find(h, THRESHOLD)
     per_query = (time.perf_counter() - t) / 200
     bk = per_query * n * (n / bk_n) ** 0.8  # a BK-tree query visits a growing share of a growing tree
+    full = None
     for t_ in (THRESHOLD, 6):
         plan = sort_join_plan(n, t_)
         method = (f"sort-join m={plan[0]} k={plan[1]}" if plan and plan[2] < n * choose_layout(n, t_).cost(n)
@@ -143,7 +144,7 @@ def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> 
         t = time.perf_counter()
         if t_ == THRESHOLD:
             tree_ = saved.similar_tree(lib.index_path, snap, lib.settings)  # saved, so the mount reads it
-            took = time.perf_counter() - t
+            took = full = time.perf_counter() - t
             group = np.full(n, -1)
             for g, rows in enumerate(tree_.leaves.values()):
                 group[rows] = g
@@ -159,6 +160,7 @@ def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> 
              f"brute-force numpy popcount of all pairs (measured on {min(sub, 4000)}x{sub}, extrapolated)", n=n,
              method=method, bk_tree_s=round(bk, 1), bk_tree_note=f"pybktree, {bk_n} hashes, 200 queries, extrapolated",
              recall_at_or_below_t=min(recall.values()), planted_pairs=sum(1 for p in planted if p[2] <= t_))
+    return full
 
 
 def mount(lib: LibraryFolder, mnt: Path) -> int:
@@ -215,11 +217,7 @@ def bench_mount(lib: LibraryFolder, n: int, incremental: int = 10_000) -> None:
              bytes_per_item_peak=round(peak * 2**20 / n))
 
         # 10,000 new photos from a job in another process: how long until the mount shows them.
-        rows, _ = synthetic_rows(incremental, seed=7, first_id=n + 1_000_000, start_day=80 * 365.25)  # new weeks
-        t = time.perf_counter()
-        with lib.catalog.transaction() as db:
-            db.executemany(INSERT, rows)
-        written = time.perf_counter() - t
+        written = add_photos(lib, incremental, seed=7)
         target = mnt / "by-week"
         deadline = time.monotonic() + 600
         t = time.perf_counter()
@@ -235,6 +233,33 @@ def bench_mount(lib: LibraryFolder, n: int, incremental: int = 10_000) -> None:
         emit("mount process memory after the update", peak, "MiB peak", rss, "resident now", n=n)
     finally:
         unmount(mnt)
+
+
+def add_photos(lib: LibraryFolder, count: int, seed: int) -> float:
+    """`count` new photos in weeks of their own, written as a job would: the seconds it took."""
+    with lib.catalog.transaction() as db:
+        last = db.execute("SELECT max(id) FROM items").fetchone()[0]
+    rows, _ = synthetic_rows(count, seed=seed, first_id=last + 1, start_day=(80 + seed) * 365.25)
+    rows = [(*r[:2], f"{r[2]}#{seed}", *r[3:]) for r in rows]  # their own source ids
+    t = time.perf_counter()
+    with lib.catalog.transaction() as db:
+        db.executemany(INSERT, rows)
+    return time.perf_counter() - t
+
+
+def bench_similar_update(lib: LibraryFolder, n: int, full: float | None, incremental: int = 10_000) -> None:
+    """/by-similar/ after new photos: only they are searched against the saved grouping."""
+    from photofs.index import saved
+    if full is None:
+        return  # no saved grouping at this size (over the budget): nothing to update
+    saved.similar_tree(lib.index_path, saved.current(lib.catalog, lib.index_path), lib.settings)  # current first
+    add_photos(lib, incremental, seed=11)
+    snap = saved.current(lib.catalog, lib.index_path)
+    t = time.perf_counter()
+    saved.similar_tree(lib.index_path, snap, lib.settings)
+    took = time.perf_counter() - t
+    emit(f"/by-similar/ brought up to date after {incremental} new photos", took, "s", full,
+         "the full grouping, measured above", n=n)
 
 
 def bench_names(n: int) -> None:

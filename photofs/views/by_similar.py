@@ -90,8 +90,10 @@ def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool 
     an incremental update must look for when those photos are new or changed. A new
     photo's flips are found through its own 7 variants (a full build also tries every
     other photo's variants against it)."""
-    photos = np.flatnonzero(~np.asarray(snap.is_video))
-    rows = np.intersect1d(rows, photos)
+    is_video = np.asarray(snap.is_video)
+    photos = np.flatnonzero(~is_video)
+    rows = np.unique(rows)
+    rows = rows[~is_video[rows]]  # a mask: intersect1d would sort every photo's row again
     empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
     if not len(rows) or not len(photos):
         return empty

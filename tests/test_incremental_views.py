@@ -91,7 +91,10 @@ def test_updated_views_equal_views_built_from_scratch(steps):
             fresh = builders(new.snap, lib.settings)
             for view in LOCAL:
                 assert view in new.trees._trees  # carried over (or kept), not left to build
-                assert shape(new.tree(view), new.snap) == shape(fresh[view](), new.snap), view
+                tree = new.tree(view)
+                assert shape(tree, new.snap) == shape(fresh[view](), new.snap), view
+                for path, rows in tree.leaves.items():  # each row's folder, told by the row alone
+                    assert all(tree.folders_of(int(r)) == [path] for r in rows), (view, path)
             state = new
         writer.close()
         lib.close()

@@ -15,12 +15,17 @@ from photofs.views.folders import FolderTree, group_leaves
 
 
 def by_histogram(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
-    return group_leaves(FolderTree(), snap.colour, snap.colour_names, rows)
+    return _grouped(snap.colour, snap.colour_names, rows)
 
 
 def by_resolution(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
-    return group_leaves(FolderTree(), snap.resolution, snap.resolution_names, rows)
+    return _grouped(snap.resolution, snap.resolution_names, rows)
 
 
 def by_name(snap: Snapshot, rows: np.ndarray | None = None) -> FolderTree:
-    return group_leaves(FolderTree(), snap.name_group, snap.name_group_names, rows)
+    return _grouped(snap.name_group, snap.name_group_names, rows)
+
+
+def _grouped(codes: np.ndarray, names: list[str], rows: np.ndarray | None) -> FolderTree:
+    tree = FolderTree(locate=lambda row: [(names[int(codes[row])],)])
+    return group_leaves(tree, codes, names, rows)

@@ -28,7 +28,15 @@ def build(snap: Snapshot, cal: LifeCalendar, rows: np.ndarray | None = None) -> 
         days = np.array([_day(t, cal) for t in snap.taken[rows]])
         return [(day, rows[days == day]) for day in dict.fromkeys(days)]
 
-    tree = FolderTree([by_day], lambda name: (name != "undated", name != "before-birth", name))
+    def locate(row: int):
+        week = int(snap.week[row])
+        if week == NO_WEEK:
+            return [("undated",)]
+        if week < 0:
+            return [("before-birth", f"{dt.datetime.fromtimestamp(snap.taken[row], cal.tz).year:04d}")]
+        return [(cal.folder_name(week),)]
+
+    tree = FolderTree([by_day], lambda name: (name != "undated", name != "before-birth", name), locate)
     week = np.asarray(snap.week)
     if rows is None:
         rows = np.argsort(week, kind="stable")  # one integer key: a second at ten million photos

@@ -17,9 +17,13 @@ Splitter = Callable[[np.ndarray], list[tuple[str, np.ndarray]]]
 
 
 class FolderTree:
-    def __init__(self, splitters: list[Splitter] | None = None, folder_order: Callable[[str], object] | None = None):
-        """`folder_order`: the sort key of folder names, where a view lists them in an order."""
+    def __init__(self, splitters: list[Splitter] | None = None, folder_order: Callable[[str], object] | None = None,
+                 locate: Callable[[int], list[Path]] | None = None):
+        """`folder_order`: the sort key of folder names, where a view lists them in an order.
+        `locate`: a row's folders from its own data, for views that can say so; others
+        find them in an index of every leaf (built on first use, seconds at 10^7)."""
         self.folder_order = folder_order or (lambda name: name)
+        self.locate = locate
         self.subdirs: dict[Path, list[str]] = {(): []}
         self.leaves: dict[Path, np.ndarray] = {}
         self.splitters = splitters or []
@@ -41,6 +45,8 @@ class FolderTree:
 
     def folders_of(self, row: int) -> list[Path]:
         """The default folders of one row (most views: one; galleries: one per album)."""
+        if self.locate is not None:
+            return self.locate(row)
         if self._row_index is None:
             paths = list(self.leaves)
             rows = np.concatenate([self.leaves[p] for p in paths]) if paths else np.empty(0, np.int64)
@@ -56,7 +62,7 @@ class FolderTree:
         `remap` (to their new rows, less those that changed or left), and the leaves
         of `part` (the tree of the changed and new rows) added. Folders left empty
         go; new ones take their place in name order when their siblings are in it."""
-        tree = type(part)(part.splitters, part.folder_order)  # part's: they read the new snapshot
+        tree = type(part)(part.splitters, part.folder_order, part.locate)  # part's: they read the new snapshot
         for path in self._in_listing_order():
             rows = remap(self.leaves[path])
             extra = part.leaves.get(path)

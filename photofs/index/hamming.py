@@ -32,6 +32,7 @@ import numpy as np
 
 MAX_BLOCK_BITS = 24  # a direct-address table of 2^24 int32 starts is 64 MiB
 WORKERS = min(4, os.cpu_count() or 1)
+CHUNK_CANDIDATES = 2_000_000
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ class HammingIndex:
             self._tables[layout] = _Tables(self.hashes, layout)
         return self._tables[layout]
 
-    def pairs(self, queries: np.ndarray, t: int, chunk: int = 2048,
+    def pairs(self, queries: np.ndarray, t: int, chunk: int | None = None,
               workers: int = WORKERS) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(query index, hash index, distance) of every pair within t, each pair once."""
         queries = np.ascontiguousarray(queries, dtype=np.uint64)
@@ -115,6 +116,12 @@ class HammingIndex:
         if not len(queries) or not len(self.hashes):
             return empty, empty, empty
         tables = self.tables(t)
+        if chunk is None:
+            # A chunk's arrays hold about ten integers per candidate: keep each worker near
+            # 2 million candidates (some 160 MB), however full the buckets are.
+            layout, n = tables.layout, len(self.hashes)
+            per_query = sum(p * (1 + n / 2 ** w) for p, w in zip(layout.probes(), layout.widths))
+            chunk = int(min(2048, max(16, CHUNK_CANDIDATES // per_query)))
         starts = range(0, len(queries), chunk)
         if workers > 1 and len(queries) > chunk:
             with ThreadPoolExecutor(workers) as pool:

@@ -178,3 +178,78 @@ def test_a_grouping_too_long_for_the_mount_is_left_to_photofs_group(library_copy
     vfs = PhotoVFS(library_copy)  # the next mount reads what `group` saved
     assert len(vfs.listdir("/by-similar")) == result["groups"]
     vfs.close()
+
+
+def test_the_grouping_catches_up_over_several_changes(library):
+    """A grouping saved some changes ago is brought forward with what the catalog
+    says changed since, not regrouped."""
+    from photofs.views import by_similar
+    ids = add(library, 0, 200)
+    base = 0x0F0F_0F0F_0F0F_0F0F
+    library.catalog.set_thumbnail(ids[0], f"{base:016x}", 5000, b"\0" * 56, bytes(range(12)))
+    snap = saved.current(library.catalog, library.index_path)
+    saved.similar_tree(library.index_path, snap, library.settings)
+    for step in range(3):  # three updates of the index the grouping never saw
+        time.sleep(0.01)
+        new = add(library, 1000 + 10 * step, 3)
+        library.catalog.set_thumbnail(new[0], f"{base ^ (0b1 << step):016x}", 5000, b"\0" * 56, bytes(range(12)))
+        snap = saved.current(library.catalog, library.index_path)
+    library.catalog.set_error(ids[5], "gone")
+    snap = saved.current(library.catalog, library.index_path)
+    calls = []
+    real = by_similar.build
+    by_similar.build = lambda *a, **k: calls.append(1) or real(*a, **k)
+    try:
+        updated = saved.similar_tree(library.index_path, snap, library.settings, library.catalog)
+    finally:
+        by_similar.build = real
+    assert not calls  # updated, not rebuilt
+    fresh = by_similar.build(snap, library.settings.similarity_threshold, library.settings.similar_flips)
+    groups = lambda tree: sorted(sorted(np.asarray(snap.ids)[r].tolist()) for r in tree.leaves.values())  # noqa: E731
+    assert groups(updated) == groups(fresh) and len(groups(fresh)[0]) == 4
+
+
+def test_while_the_groups_update_the_mount_shows_the_previous_ones(library, monkeypatch):
+    import threading
+
+    from photofs.vfs.tree import MountState
+    ids = add(library, 0, 100)
+    base = 0x0F0F_0F0F_0F0F_0F0F
+    for i, item_id in enumerate(ids[:3]):
+        library.catalog.set_thumbnail(item_id, f"{base ^ (1 << i):016x}", 5000, b"\0" * 56, bytes(range(12)))
+    first = MountState(library, 0, background=True)
+    groups = [n for n in first.dirs("by-similar")[()]]
+    assert len(groups) == 1
+    release = threading.Event()
+    real = saved.similar_tree
+    monkeypatch.setattr(saved, "similar_tree", lambda *a, **k: release.wait(30) and real(*a, **k))
+    monkeypatch.setattr(MountState, "patience", 0.1)
+    time.sleep(0.01)
+    add(library, 500, 5)
+    second = MountState(library, 1, background=True, previous=first)
+    assert first.superseded
+    assert list(second.dirs("by-similar")[()]) == groups  # the earlier groups, not an empty folder
+    release.set()
+    deadline = time.monotonic() + 20
+    while second._pending and time.monotonic() < deadline:
+        second.dirs("by-similar")
+        time.sleep(0.05)
+    assert not second._pending and list(second.dirs("by-similar")[()]) == groups
+
+
+def test_a_replaced_state_leaves_the_grouping_to_the_newest(library, monkeypatch):
+    from photofs.vfs import tree as tree_module
+    from photofs.vfs.tree import MountState
+    add(library, 0, 50)
+    grouped = []
+    real = saved.similar_tree
+    monkeypatch.setattr(saved, "similar_tree", lambda folder, snap, *a, **k: grouped.append(snap.fingerprint)
+                        or real(folder, snap, *a, **k))
+    with tree_module._GROUPING:  # another grouping is running: both states wait their turn
+        first = MountState(library, 0, background=True)
+        time.sleep(0.01)
+        add(library, 500, 5)
+        second = MountState(library, 1, background=True, previous=first)
+    second.tree("by-similar")
+    first._pending["by-similar"].wait(20)
+    assert grouped == [second.snap.fingerprint]

@@ -19,6 +19,7 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import uuid
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from photofs.catalog import Catalog
 from photofs.index.snapshot import COLUMNS, Snapshot
 
 FORMAT = 2
+SIMILAR_FORMAT = 2  # the saved grouping's own: a snapshot format change need not cost a regrouping
 ARRAYS = (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)
 log = logging.getLogger(__name__)
 
@@ -202,25 +204,38 @@ def _saved_pairs(folder: Path, settings):
     try:
         with np.load(_similar_path(folder, settings)) as f:
             key = json.loads(str(f["key"]))
-            if key.get("format") != FORMAT:
+            if key.get("format") != SIMILAR_FORMAT:
                 return None
             return key["fingerprint"], f["a"], f["b"], f["kind"]
     except (OSError, ValueError, KeyError):
         return None
 
 
-def has_similar(folder: Path, snap: Snapshot, settings) -> bool:
-    """Saved for this very snapshot, or for the one before it (an update is quick)."""
-    saved = _saved_pairs(folder, settings)
-    fingerprint = getattr(snap, "fingerprint", None)
-    return saved is not None and fingerprint is not None and saved[0] in (fingerprint, getattr(snap, "previous", None))
+def has_similar(folder: Path, settings) -> bool:
+    """A grouping is saved, for this catalog state or an earlier one (which an update
+    brings forward: only the photos changed since are searched)."""
+    return _saved_pairs(folder, settings) is not None
 
 
-def similar_tree(folder: Path, snap: Snapshot, settings):
+def _changed_since(snap: Snapshot, made_from: list, catalog: Catalog | None) -> np.ndarray | None:
+    """Ids that may differ between the state a grouping was made from and `snap`.
+    From the catalog they may include later changes too: searching a photo again
+    that did not change costs a little time, never a wrong group."""
+    if made_from == getattr(snap, "fingerprint", None):
+        return np.empty(0, np.int64)
+    if made_from == getattr(snap, "previous", None) and getattr(snap, "changed", None) is not None:
+        return snap.changed
+    if catalog is None:
+        return None
+    chunks, gone = catalog.changed_since(("id",), made_from)
+    return np.array([r[0] for chunk in chunks for r in chunk] + list(gone), np.int64)
+
+
+def similar_tree(folder: Path, snap: Snapshot, settings, catalog: Catalog | None = None):
     """/by-similar/'s grouping. Its neighbour pairs are saved by item id beside the
-    snapshot: a later mount reads them, and after a change only the changed photos
-    are searched for (seconds at ten million photos, where a full grouping takes
-    hours at the default threshold)."""
+    snapshot: a later mount reads them, and after changes only the photos changed
+    since are searched for (seconds at ten million photos, where a full grouping
+    takes half an hour at the default threshold)."""
     from photofs.views import by_similar
     t, flips = settings.similarity_threshold, settings.similar_flips
     fingerprint = getattr(snap, "fingerprint", None)
@@ -228,26 +243,25 @@ def similar_tree(folder: Path, snap: Snapshot, settings):
     tree = None
     if saved is not None and fingerprint is not None:
         made_from, a_ids, b_ids, kind = saved
-        if made_from in (fingerprint, getattr(snap, "previous", None)):
-            changed = getattr(snap, "changed", None) if made_from != fingerprint else np.empty(0, np.int64)
-            if changed is not None:
-                # Pairs between unchanged photos still hold; the changed ones are searched again.
-                stale = np.isin(a_ids, changed) | np.isin(b_ids, changed)
-                a, b = snap.rows_of(a_ids[~stale]), snap.rows_of(b_ids[~stale])
-                if len(a) == int((~stale).sum()) and len(b) == len(a):
-                    fresh = by_similar.pairs_of_rows(snap, snap.rows_of(changed), t, flips)
-                    tree = by_similar.tree_of_pairs(snap, np.concatenate([a, fresh[0]]), np.concatenate([b, fresh[1]]),
-                                                    np.concatenate([kind[~stale], fresh[2]]))
-                    if made_from == fingerprint:
-                        return tree
+        changed = _changed_since(snap, made_from, catalog)
+        if changed is not None:
+            # Pairs between unchanged photos still hold; the changed ones are searched again.
+            stale = np.isin(a_ids, changed) | np.isin(b_ids, changed)
+            a, b = snap.rows_of(a_ids[~stale]), snap.rows_of(b_ids[~stale])
+            if len(a) == int((~stale).sum()) and len(b) == len(a):  # else a photo left unseen: regroup
+                fresh = by_similar.pairs_of_rows(snap, snap.rows_of(changed), t, flips)
+                tree = by_similar.tree_of_pairs(snap, np.concatenate([a, fresh[0]]), np.concatenate([b, fresh[1]]),
+                                                np.concatenate([kind[~stale], fresh[2]]))
+                if made_from == fingerprint:
+                    return tree
     if tree is None:
         tree = by_similar.build(snap, t, flips)
     if fingerprint is not None and folder.is_dir():
         a, b, kind = tree.pairs
         path = _similar_path(folder, settings)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.npz")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.npz")
         try:
-            np.savez(tmp, key=json.dumps({"format": FORMAT, "fingerprint": fingerprint, "n": len(snap)}),
+            np.savez(tmp, key=json.dumps({"format": SIMILAR_FORMAT, "fingerprint": fingerprint, "n": len(snap)}),
                      a=np.asarray(snap.ids)[a], b=np.asarray(snap.ids)[b], kind=kind)
             os.replace(tmp, path)
         except OSError as e:

@@ -61,12 +61,17 @@ class Contents:
     split: dict | None            # nested parts when there are more rows than the limit
 
 
+_GROUPING = threading.Lock()  # one grouping at a time: a job changing the catalog each second must not pile them up
+_warned: set[str] = set()
+
+
 class MountState:
     """`background`: the mount, whose listings must not wait long for the slow view.
     /by-similar/ is then built on another thread from the start; asking for it
-    waits up to `patience` seconds, after which it shows empty until it is ready
-    (minutes at ten million photos, once: the result is saved). Jobs build every
-    view they ask for on the spot."""
+    waits up to `patience` seconds, after which it shows the previous state's
+    groups (less the photos that changed) or nothing, until it is ready. A state
+    replaced before its turn to group skips it: the newest does the work. Jobs
+    build every view they ask for on the spot."""
 
     patience = 5.0
     budget = 900.0  # seconds the mount may spend grouping in the background; more is `photofs group`'s job
@@ -80,26 +85,37 @@ class MountState:
         self.overlay = Overlay(*lib.catalog.load_sort_state())
         self._pending: dict[str, threading.Event] = {}
         self._patience: dict[str, float] = {}
+        self._interim: dict[str, FolderTree] = {}
+        self.superseded = False
         if previous is not None and self.snap.fingerprint == previous.snap.fingerprint:
             # Nothing the views show has changed (a job wrote its own bookkeeping, or sort
             # state): every view, built or being built, is kept as it is.
             self.snap, self.trees = previous.snap, previous.trees
-            self._pending, self._patience = previous._pending, previous._patience
+            self._pending, self._patience, self._interim = previous._pending, previous._patience, previous._interim
             self.changed()
             return
         self.trees = Trees(self.snap, lib.settings)
-        self.trees.replace(by_similar.NAME, lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings))
-        if previous is not None and self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
-            # The state before this change: its views are updated with the changed photos.
-            self.trees.carry(previous.trees, *self.snap.changes_from(previous.snap, self.snap.changed))
+        self.trees.replace(by_similar.NAME,
+                           lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
+        if previous is not None:
+            previous.superseded = True
+            if self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
+                # The state before this change: its views are updated with the changed photos.
+                remap, rows = self.snap.changes_from(previous.snap, self.snap.changed)
+                self.trees.carry(previous.trees, remap, rows)
+                shown = previous.trees.built(by_similar.NAME) or previous._interim.get(by_similar.NAME)
+                if shown is not None:  # shown until the update is ready
+                    self._interim[by_similar.NAME] = by_similar.without_changed(shown, remap)
         self.changed()
-        if background and len(self.snap) and not saved.has_similar(lib.index_path, self.snap, lib.settings):
+        if background and len(self.snap) and not saved.has_similar(lib.index_path, lib.settings):
             estimate = by_similar.estimate_seconds(self.snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
             if estimate > self.budget:
                 # Exact grouping at this size takes long: it is not started behind the user's
                 # back on every change. /by-similar/ stays empty until `photofs group` has run.
-                log.warning("/by-similar/ for %d photos would take about %.0f min to group; run `photofs group`",
-                            len(self.snap), estimate / 60)
+                if str(lib.path) not in _warned:
+                    _warned.add(str(lib.path))
+                    log.warning("/by-similar/ for %d photos would take about %.0f min to group; run `photofs group`",
+                                len(self.snap), estimate / 60)
                 self.trees.replace(by_similar.NAME, FolderTree)
         if background and len(self.snap):
             done = self._pending[by_similar.NAME] = threading.Event()
@@ -111,14 +127,16 @@ class MountState:
         done = self._pending.get(view)
         if done is not None:
             if not done.wait(self._patience.pop(view, 0)):  # the first ask waits a little; later ones only look
-                return _EMPTY
+                return self._interim.get(view, _EMPTY)
             del self._pending[view]
             self.changed()  # listings made while it was empty are stale now
         return self.trees[view]
 
     def _build_later(self, view: str, done: threading.Event) -> None:
         try:
-            self.trees[view]
+            with _GROUPING:
+                if not self.superseded:
+                    self.trees[view]
         except RuntimeError:
             if threading.main_thread().is_alive():  # the process exiting mid-build (unmount) is no error
                 raise

@@ -61,6 +61,10 @@ class Trees(Mapping):
             if tree is not None and view not in self._trees:
                 self._trees[view] = tree.updated(remap, self._build[view](rows))
 
+    def built(self, view: str) -> FolderTree | None:
+        """The view's tree if it has been built, without building it."""
+        return self._trees.get(view)
+
     def replace(self, view: str, build: Callable[[], FolderTree]) -> None:
         """Build a view another way (from a saved result, say) before it is first asked for."""
         self._build[view] = build

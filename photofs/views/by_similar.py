@@ -114,6 +114,19 @@ def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
     return tree_of_pairs(snap, *neighbour_pairs(snap, threshold, flips))
 
 
+def without_changed(tree: SimilarTree, remap) -> SimilarTree:
+    """The groups as they were, less the photos that changed (`remap`: see
+    Snapshot.changes_from): what the mount shows while the groups are updated."""
+    out = SimilarTree()
+    out.by_key = {}
+    for path, rows in tree.leaves.items():
+        rows = remap(rows)
+        if len(rows) >= 2:
+            out.add_leaf(path, rows)
+    out.by_key = {k: p for k, p in getattr(tree, "by_key", {}).items() if p in out.leaves}
+    return out
+
+
 def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> SimilarTree:
     """The groups (connected components) of these neighbour pairs, each named after its best photo."""
     tree = SimilarTree()

@@ -245,7 +245,7 @@ def test_a_replaced_state_leaves_the_grouping_to_the_newest(library, monkeypatch
     real = saved.similar_tree
     monkeypatch.setattr(saved, "similar_tree", lambda folder, snap, *a, **k: grouped.append(snap.fingerprint)
                         or real(folder, snap, *a, **k))
-    with tree_module._GROUPING:  # another grouping is running: both states wait their turn
+    with tree_module._BUILDING["by-similar"]:  # another grouping is running: both states wait their turn
         first = MountState(library, 0, background=True)
         time.sleep(0.01)
         add(library, 500, 5)
@@ -253,3 +253,32 @@ def test_a_replaced_state_leaves_the_grouping_to_the_newest(library, monkeypatch
     second.tree("by-similar")
     first._pending["by-similar"].wait(20)
     assert grouped == [second.snap.fingerprint]
+
+
+def test_at_scale_galleries_are_rebuilt_in_the_background(library, monkeypatch):
+    """At millions of photos a change rebuilds /by-gallery/ on another thread; until
+    then it lists what it listed, less the photos that changed."""
+    import threading
+
+    from photofs.views import by_gallery
+    from photofs.vfs.tree import MountState
+    monkeypatch.setattr(MountState, "slow_rows", 0)  # as if this library were large
+    ids = add(library, 0, 30, albums=["Rome"])
+    first = MountState(library, 0, background=True)
+    assert list(first.dirs("by-gallery")[()]) == ["Rome"]
+    release = threading.Event()
+    real = by_gallery.build
+    monkeypatch.setattr(by_gallery, "build", lambda *a, **k: release.wait(30) and real(*a, **k))
+    time.sleep(0.01)
+    add(library, 100, 4, albums=["Venice"])
+    library.catalog.set_error(ids[0], "gone")
+    second = MountState(library, 1, background=True, previous=first)
+    assert list(second.dirs("by-gallery")[()]) == ["Rome"]  # at once, the old galleries
+    assert len(second.contents("by-gallery", ("Rome",)).rows) == 29  # less the photo that left
+    release.set()
+    deadline = time.monotonic() + 20
+    while second._pending and time.monotonic() < deadline:
+        second.dirs("by-gallery")
+        second.dirs("by-similar")
+        time.sleep(0.05)
+    assert sorted(second.dirs("by-gallery")[()]) == ["Rome", "Venice"]

@@ -303,4 +303,4 @@ def serve(vfs: PhotoVFS, host: str = "127.0.0.1", port: int = 8080, password: st
         server.serve()
     finally:
         server.stop()
-        vfs.close()
+        vfs.close(wait=2.0)

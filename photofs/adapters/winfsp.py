@@ -262,4 +262,4 @@ def serve(vfs: PhotoVFS, mountpoint: str, volume_label: str = "photofs", stop: t
         pass
     finally:
         fs.stop()
-        vfs.close()
+        vfs.close(wait=2.0)

@@ -157,7 +157,7 @@ class Snapshot:
         new_rows = self.rows_of(changed)
         old_ids = np.asarray(old.ids)
         if not len(changed) or not len(old_ids) or changed[0] > old_ids[-1]:
-            return (lambda rows: rows), new_rows  # new photos only: every old row stays put
+            return same_rows, new_rows  # new photos only: every old row stays put
         removed = old.rows_of(changed)
         inserted = np.asarray(self.ids)[new_rows]
 
@@ -178,6 +178,11 @@ class Snapshot:
             cols = [c[order] for c in cols]
         side = [np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.SIDE_ARRAYS]
         return Snapshot(*cols, *side, **other.names())
+
+
+def same_rows(rows: np.ndarray) -> np.ndarray:
+    """The remap of a change that moved no row (see Snapshot.changes_from)."""
+    return rows
 
 
 class Interner:

@@ -88,7 +88,11 @@ class PhotoVFS:
         self.scratch = Scratch()
         self._vanished: deque[str] = deque(maxlen=4096)  # folders our own actions emptied (for rm -r)
 
-    def close(self) -> None:
+    def close(self, wait: float = 30.0) -> None:
+        """`wait`: seconds to let a background build finish writing LIBRARY/index/
+        (an unmounting process exits anyway and passes 0)."""
+        if self._state is not None:
+            self._state.stop(wait)
         self.lib.close()
 
     # -- state ---------------------------------------------------------------

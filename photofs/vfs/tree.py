@@ -8,6 +8,7 @@ parts appear only when a folder holds more than the limit.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -21,7 +22,7 @@ from photofs.domain.names import phash_names
 from photofs.domain.sorting import TO_DELETE, VIEWS
 from photofs.library_folder import LibraryFolder
 from photofs.index import saved
-from photofs.views import Trees, by_similar
+from photofs.views import Trees, by_gallery, by_similar
 from photofs.views.folders import FolderTree, Path, split_rows
 from photofs.vfs.overlay import Overlay
 
@@ -61,7 +62,9 @@ class Contents:
     split: dict | None            # nested parts when there are more rows than the limit
 
 
-_GROUPING = threading.Lock()  # one grouping at a time: a job changing the catalog each second must not pile them up
+# One background build of a view at a time: a job changing the catalog each second
+# must not pile them up (the grouping takes seconds at ten million photos).
+_BUILDING = {by_similar.NAME: threading.Lock(), by_gallery.NAME: threading.Lock()}
 _warned: set[str] = set()
 
 
@@ -75,6 +78,7 @@ class MountState:
 
     patience = 5.0
     budget = 900.0  # seconds the mount may spend grouping in the background; more is `photofs group`'s job
+    slow_rows = 1_000_000  # from here a gallery rebuild takes a noticeable time: done in the background
 
     def __init__(self, lib: LibraryFolder, version: int, background: bool = False,
                  previous: "MountState | None" = None):
@@ -87,11 +91,13 @@ class MountState:
         self._patience: dict[str, float] = {}
         self._interim: dict[str, FolderTree] = {}
         self.superseded = False
+        self.threads = [t for t in previous.threads if t.is_alive()] if previous is not None else []
         if previous is not None and self.snap.fingerprint == previous.snap.fingerprint:
             # Nothing the views show has changed (a job wrote its own bookkeeping, or sort
             # state): every view, built or being built, is kept as it is.
             self.snap, self.trees = previous.snap, previous.trees
             self._pending, self._patience, self._interim = previous._pending, previous._patience, previous._interim
+            self._later = previous._later
             self.changed()
             return
         self.trees = Trees(self.snap, lib.settings)
@@ -103,9 +109,12 @@ class MountState:
                 # The state before this change: its views are updated with the changed photos.
                 remap, rows = self.snap.changes_from(previous.snap, self.snap.changed)
                 self.trees.carry(previous.trees, remap, rows)
-                shown = previous.trees.built(by_similar.NAME) or previous._interim.get(by_similar.NAME)
-                if shown is not None:  # shown until the update is ready
-                    self._interim[by_similar.NAME] = by_similar.without_changed(shown, remap)
+                # The slow views show what they showed, less the changed photos, until rebuilt.
+                for view, interim in ((by_similar.NAME, by_similar.without_changed),
+                                      (by_gallery.NAME, lambda tree, remap: tree.updated(remap, FolderTree()))):
+                    shown = previous.trees.built(view) or previous.interim(view)
+                    if shown is not None:  # worked out if asked for: a job's changes come every second
+                        self._interim[view] = functools.partial(interim, shown, remap)
         self.changed()
         if background and len(self.snap) and not saved.has_similar(lib.index_path, lib.settings):
             estimate = by_similar.estimate_seconds(self.snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
@@ -118,24 +127,49 @@ class MountState:
                                 len(self.snap), estimate / 60)
                 self.trees.replace(by_similar.NAME, FolderTree)
         if background and len(self.snap):
-            done = self._pending[by_similar.NAME] = threading.Event()
-            self._patience[by_similar.NAME] = self.patience
-            threading.Thread(target=self._build_later, args=(by_similar.NAME, done), daemon=True,
-                             name="photofs-by-similar").start()
+            self._build_later(by_similar.NAME, self.patience)
+        # Galleries are rebuilt when next opened, not on every change a job makes.
+        self._later = {by_gallery.NAME} if background and len(self.snap) >= self.slow_rows else set()
+        self._later &= set(self._interim)
 
     def tree(self, view: str) -> FolderTree:
+        if view in self._later:
+            self._later.discard(view)
+            self._build_later(view, 0.2)
         done = self._pending.get(view)
         if done is not None:
             if not done.wait(self._patience.pop(view, 0)):  # the first ask waits a little; later ones only look
-                return self._interim.get(view, _EMPTY)
+                return self.interim(view) or _EMPTY
             del self._pending[view]
             self.changed()  # listings made while it was empty are stale now
         return self.trees[view]
 
-    def _build_later(self, view: str, done: threading.Event) -> None:
+    def interim(self, view: str) -> FolderTree | None:
+        """What a view shows until it is rebuilt: the previous state's tree, less the changed photos."""
+        shown = self._interim.get(view)
+        if callable(shown) and not isinstance(shown, FolderTree):
+            shown = self._interim[view] = shown()
+        return shown
+
+    def _build_later(self, view: str, patience: float) -> None:
+        """Build a view on another thread; the first ask waits `patience` seconds for it."""
+        done = self._pending[view] = threading.Event()
+        self._patience[view] = patience
+        thread = threading.Thread(target=self._build, args=(view, done), daemon=True, name=f"photofs-{view}")
+        self.threads.append(thread)
+        thread.start()
+
+    def stop(self, wait: float) -> None:
+        """No more background builds; wait up to `wait` seconds for one running."""
+        self.superseded = True
+        deadline = time.monotonic() + wait
+        for thread in self.threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _build(self, view: str, done: threading.Event) -> None:
         try:
-            with _GROUPING:
-                if not self.superseded:
+            with _BUILDING[view]:
+                if not self.superseded:  # else a newer state builds it
                     self.trees[view]
         except RuntimeError:
             if threading.main_thread().is_alive():  # the process exiting mid-build (unmount) is no error
@@ -159,7 +193,11 @@ class MountState:
         if view not in self._dirs:
             tree = self.tree(view)
             hidden = self._emptied_leaves(view)
-            dirs = {p: [c for c in kids if (*p, c) not in hidden] for p, kids in tree.subdirs.items() if p not in hidden}
+            if hidden:
+                dirs = {p: [c for c in kids if (*p, c) not in hidden] for p, kids in tree.subdirs.items()
+                        if p not in hidden}
+            else:  # the usual case: the tree's own lists, copied only where a folder is added below
+                dirs = dict(tree.subdirs)
             extra = [key_path(p) for p in self.overlay.user_folders[view]]
             extra += [tree.resolve_key(key_path(k)) for k, items in self.overlay.pinned_in[view].items()
                       if items - self.overlay.queued]
@@ -168,7 +206,7 @@ class MountState:
                     here = path[:depth]
                     if here not in dirs:
                         dirs[here] = []
-                        dirs[here[:-1]].append(here[-1])
+                        dirs[here[:-1]] = [*dirs[here[:-1]], here[-1]]
             self._dirs[view] = dirs
         return self._dirs[view]
 

@@ -20,7 +20,7 @@ from scipy.sparse.csgraph import connected_components
 from photofs.imaging.similarity import VARIANTS
 from photofs.index.hamming import HammingIndex, self_pairs
 from photofs.index.hamming import estimate_seconds as estimate_seconds_of
-from photofs.index.snapshot import Snapshot
+from photofs.index.snapshot import Snapshot, same_rows
 from photofs.views.folders import FolderTree, runs
 
 NAME = "by-similar"
@@ -117,6 +117,8 @@ def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
 def without_changed(tree: SimilarTree, remap) -> SimilarTree:
     """The groups as they were, less the photos that changed (`remap`: see
     Snapshot.changes_from): what the mount shows while the groups are updated."""
+    if remap is same_rows:
+        return tree
     out = SimilarTree()
     out.by_key = {}
     for path, rows in tree.leaves.items():

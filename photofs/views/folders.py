@@ -11,6 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
+from photofs.index.snapshot import same_rows
+
 Path = tuple[str, ...]
 # Splits an oversized list of rows into named parts, each ideally smaller.
 Splitter = Callable[[np.ndarray], list[tuple[str, np.ndarray]]]
@@ -62,6 +64,8 @@ class FolderTree:
         `remap` (to their new rows, less those that changed or left), and the leaves
         of `part` (the tree of the changed and new rows) added. Folders left empty
         go; new ones take their place in name order when their siblings are in it."""
+        if remap is same_rows and not part.leaves and type(part) is type(self):
+            return self  # nothing moved, nothing new
         tree = type(part)(part.splitters, part.folder_order, part.locate)  # part's: they read the new snapshot
         for path in self._in_listing_order():
             rows = remap(self.leaves[path])

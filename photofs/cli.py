@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
                         "(Windows, photofs[windows]); auto: winfsp where it is installed, else fuse")
 
     c = sub.add_parser("group", help="make the /by-similar/ grouping now (the mount does it itself when it is quick)")
+    c.add_argument("--full", action="store_true",
+                   help="regroup every photo rather than bring the saved grouping up to date")
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("serve", help="the same tree over WebDAV, for machines with no FUSE driver")

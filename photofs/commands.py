@@ -140,14 +140,21 @@ def cmd_group(args, library: Path) -> int:
     from photofs.views import by_similar
     lib = LibraryFolder(library)
     snap = saved.current(lib.catalog, lib.index_path)
-    estimate = by_similar.estimate_seconds(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+    if args.full:
+        saved.forget_similar(lib.index_path, lib.settings)
+    full = not saved.has_similar(lib.index_path, lib.settings)
     if sys.stdout.isatty() and not args.json:
-        print(f"grouping {len(snap)} photos at threshold {lib.settings.similarity_threshold} "
-              f"(about {max(estimate, 1):.0f} s here)...", flush=True)
+        if full:
+            estimate = by_similar.estimate_seconds(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
+            print(f"grouping {len(snap)} photos at threshold {lib.settings.similarity_threshold} "
+                  f"(about {max(estimate, 1):.0f} s here)...", flush=True)
+        else:
+            print("bringing the saved grouping up to date (--full regroups every photo)...", flush=True)
     started = time.monotonic()
-    tree = saved.similar_tree(lib.index_path, snap, lib.settings)
+    tree = saved.similar_tree(lib.index_path, snap, lib.settings, lib.catalog)
     data = {"photos": len(snap), "groups": len(tree.leaves), "grouped": int(sum(len(r) for r in tree.leaves.values())),
-            "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold}
+            "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold,
+            "regrouped": full}
     emit(args, data, f"{data['groups']} groups of near-duplicates ({data['grouped']} of {data['photos']} photos) "
                       f"in {data['seconds']} s; the mount shows them in /by-similar/")
     return 0

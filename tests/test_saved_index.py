@@ -174,7 +174,11 @@ def test_a_grouping_too_long_for_the_mount_is_left_to_photofs_group(library_copy
     assert vfs.listdir("/by-similar") == [] and vfs.listdir("/by-week")
     vfs.close()
     result = CLI(capsys, library_copy).json("group")
-    assert result["groups"] > 0 and result["grouped"] >= 2 * result["groups"]
+    assert result["groups"] > 0 and result["grouped"] >= 2 * result["groups"] and result["regrouped"]
+    again = CLI(capsys, library_copy).json("group")  # saved and current: brought up to date, the same groups
+    assert not again["regrouped"] and again["groups"] == result["groups"]
+    full = CLI(capsys, library_copy).json("group", "--full")
+    assert full["regrouped"] and full["groups"] == result["groups"]
     vfs = PhotoVFS(library_copy)  # the next mount reads what `group` saved
     assert len(vfs.listdir("/by-similar")) == result["groups"]
     vfs.close()

@@ -217,6 +217,11 @@ def has_similar(folder: Path, settings) -> bool:
     return _saved_pairs(folder, settings) is not None
 
 
+def forget_similar(folder: Path, settings) -> None:
+    """Drop the saved grouping: the next one groups every photo again."""
+    _similar_path(folder, settings).unlink(missing_ok=True)
+
+
 def _changed_since(snap: Snapshot, made_from: list, catalog: Catalog | None) -> np.ndarray | None:
     """Ids that may differ between the state a grouping was made from and `snap`.
     From the catalog they may include later changes too: searching a photo again

@@ -26,7 +26,7 @@ add = st.tuples(st.just("add"), st.lists(st.tuples(
     st.one_of(st.none(), st.floats(3.0e8, 1.6e9)),  # undated, before birth, or in life
     st.sampled_from(NAMES), st.integers(0, 9999), st.sampled_from([(4000, 3000), (1080, 1920), (640, 640)]),
     st.binary(min_size=12, max_size=12)), min_size=1, max_size=8))
-change = st.tuples(st.sampled_from(["retake", "recolour", "error", "delete", "queue"]), st.integers(0, 10**6))
+change = st.tuples(st.sampled_from(["retake", "recolour", "error", "delete", "queue", "archive"]), st.integers(0, 10**6))
 steps = st.lists(st.one_of(add, change), min_size=1, max_size=8)
 
 
@@ -75,6 +75,8 @@ def test_updated_views_equal_views_built_from_scratch(steps):
                                    ((it.taken_at or 1e9) + 3 * 7 * 86400, time.time(), it.id))
                 elif kind == "recolour":
                     writer.catalog.set_thumbnail(it.id, f"{it.id:016x}", 5000, b"\0" * 56, bytes([200] * 12))
+                elif kind == "archive":  # touched, shown the same
+                    writer.catalog.set_archived(it.id, f"/nas/{it.id}.jpg", "0" * 64, 1000)
                 elif kind == "error":
                     writer.catalog.set_error(it.id, "unreadable")
                 elif kind == "delete" and len(items) > 1:

@@ -286,3 +286,26 @@ def test_at_scale_galleries_are_rebuilt_in_the_background(library, monkeypatch):
         second.dirs("by-similar")
         time.sleep(0.05)
     assert sorted(second.dirs("by-gallery")[()]) == ["Rome", "Venice"]
+
+
+def test_rows_touched_but_shown_the_same_cost_no_rewrite(library):
+    """An archive job sets updated_at on every photo it copies; what the mount shows
+    does not change, so the saved arrays are kept and nothing counts as changed."""
+    def generation():
+        return json.loads((library.index_path / "snapshot" / "meta.json").read_text())["generation"]
+    ids = add(library, 0, 20)
+    first = saved.current(library.catalog, library.index_path)
+    time.sleep(0.01)
+    for item_id in ids[:5]:
+        library.catalog.set_archived(item_id, f"/nas/{item_id}.jpg", "0" * 64, 1000)
+    library.catalog.set_thumbnail(ids[6], f"{12345:016x}", 5000, b"\0" * 56, bytes(range(12)))  # one really changes
+    after = saved.current(library.catalog, library.index_path)
+    assert after.previous == first.fingerprint and after.changed.tolist() == [ids[6]]
+    same(after, Snapshot.from_catalog(library.catalog))
+    rewritten = generation()  # a photo really changed in place: a new folder was written
+    time.sleep(0.01)
+    library.catalog.set_archived(ids[7], "/nas/7.jpg", "0" * 64, 1000)
+    last = saved.current(library.catalog, library.index_path)
+    assert last.changed.tolist() == [] and len(last) == 20 and last.previous == after.fingerprint
+    assert generation() == rewritten  # only meta.json moved on: no rewrite for an archived photo
+    same(last, Snapshot.from_catalog(library.catalog))

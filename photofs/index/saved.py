@@ -125,6 +125,8 @@ def save_appended(folder: Path, part: Snapshot, was: list, fingerprint: list, ex
     try:
         with _lock(folder):
             meta = _read_meta(target)
+            if meta is not None and meta["fingerprint"] == fingerprint:
+                return True  # another process made this very update meanwhile
             if meta is None or meta["fingerprint"] != was:
                 return False
             layout = dict(meta["arrays"])
@@ -185,8 +187,11 @@ def _updated(catalog: Catalog, snap: Snapshot, meta: dict):
     """(the saved snapshot less the items changed since, those items as they are now,
     the changed ids)."""
     chunks, gone = catalog.changed_since(COLUMNS, meta["fingerprint"])
-    changed = np.array([r[0] for chunk in chunks for r in chunk] + list(gone), np.int64)
     part = Snapshot.from_rows(chunks, snap.names())
+    same = _unchanged(snap, part)
+    if len(same):  # touched but shown the same (archived, say): nothing to take out or add
+        part = part.without(same)
+    changed = np.concatenate([np.asarray(part.ids, np.int64), np.array(list(gone), np.int64)])
     last_id = int(snap.ids[-1]) if len(snap.ids) else 0
     existing = changed[changed <= last_id] if len(changed) else changed
     kept = snap.without(existing) if len(existing) else snap  # new photos only: nothing to take out
@@ -215,6 +220,31 @@ def has_similar(folder: Path, settings) -> bool:
     """A grouping is saved, for this catalog state or an earlier one (which an update
     brings forward: only the photos changed since are searched)."""
     return _saved_pairs(folder, settings) is not None
+
+
+def _unchanged(snap: Snapshot, part: Snapshot) -> np.ndarray:
+    """Ids in both whose every array holds the same: an archive job or a queue state
+    touches millions of rows' updated_at without changing what the mount shows, and
+    rewriting ten million rows for that would cost seconds and their memory."""
+    rows = snap.rows_of(np.asarray(part.ids))
+    if not len(rows):
+        return np.empty(0, np.int64)
+    ids = np.asarray(snap.ids)[rows]
+    mine = np.isin(np.asarray(part.ids), ids)
+    same = np.ones(len(rows), bool)
+    for k in Snapshot.ROW_ARRAYS:
+        a, b = np.asarray(getattr(snap, k))[rows], np.asarray(getattr(part, k))[mine]
+        equal = (a == b) | ((a != a) & (b != b)) if a.dtype.kind == "f" else a == b
+        same &= equal.reshape(len(rows), -1).all(axis=1)
+    for id_key, code_key in (("album_ids", "album_codes"), ("loose_ids", "loose_parent")):
+        old_ids, new_ids = np.asarray(getattr(snap, id_key)), np.asarray(getattr(part, id_key))
+        at_old, at_new = np.isin(old_ids, ids), np.isin(new_ids, ids)
+        old = set(zip(old_ids[at_old].tolist(), np.asarray(getattr(snap, code_key))[at_old].tolist()))
+        new = set(zip(new_ids[at_new].tolist(), np.asarray(getattr(part, code_key))[at_new].tolist()))
+        differ = {i for i, _ in old ^ new}
+        if differ:
+            same &= ~np.isin(ids, np.fromiter(differ, np.int64, len(differ)))
+    return ids[same]
 
 
 def forget_similar(folder: Path, settings) -> None:

@@ -152,6 +152,81 @@ def save_appended(folder: Path, part: Snapshot, was: list, fingerprint: list, ex
         return False
 
 
+def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapshot, fingerprint: list,
+                extra: dict) -> bool:
+    """The saved snapshot less its `removed` rows, with `part` merged in by id, written
+    as a new folder a slice of rows at a time: the old files are read, not mapped, so
+    a rewrite of ten million rows holds a few hundred MB, not the snapshot twice."""
+    source, target = folder / "snapshot", folder / "snapshot"
+    try:
+        with _lock(folder):
+            meta = _read_meta(source)
+            if meta is not None and meta["fingerprint"] == fingerprint:
+                return True  # another process made this very update meanwhile
+            if meta is None or meta["fingerprint"] != extra["previous"]:
+                return False
+            tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder))
+            try:
+                keep = np.ones(len(snap), bool)
+                keep[removed] = False
+                kept = np.flatnonzero(keep)
+                del keep
+                # Where part's rows land among the kept ones, in id order.
+                at = np.searchsorted(np.asarray(snap.ids)[kept], np.asarray(part.ids)) + np.arange(len(part))
+                total = len(kept) + len(part)
+                for k in Snapshot.ROW_ARRAYS:
+                    dtype, shape = meta["arrays"][k]
+                    row_shape, new_rows = tuple(shape[1:]), np.asarray(getattr(part, k), dtype=dtype)
+                    with open(source / f"{k}.bin", "rb") as old, open(tmp / f"{k}.bin", "wb") as out:
+                        for lo in range(0, total, MERGE_ROWS):
+                            hi = min(lo + MERGE_ROWS, total)
+                            p_lo, p_hi = np.searchsorted(at, [lo, hi])
+                            k_lo, k_hi = lo - p_lo, hi - p_hi  # the kept rows of this slice
+                            rows = kept[k_lo:k_hi]
+                            chunk = np.empty((hi - lo, *row_shape), dtype)
+                            mine = np.zeros(hi - lo, bool)
+                            mine[at[p_lo:p_hi] - lo] = True
+                            chunk[mine] = new_rows[p_lo:p_hi]
+                            if len(rows):
+                                chunk[~mine] = _read_rows(old, dtype, row_shape, rows)
+                            out.write(chunk.tobytes())
+                for id_key, code_key in (("album_ids", "album_codes"), ("loose_ids", "loose_parent")):
+                    ids, codes = np.asarray(getattr(snap, id_key)), np.asarray(getattr(snap, code_key))
+                    stay = ~np.isin(ids, np.asarray(snap.ids)[removed])
+                    np.concatenate([ids[stay], getattr(part, id_key)]).astype(ids.dtype).tofile(tmp / f"{id_key}.bin")
+                    np.concatenate([codes[stay], getattr(part, code_key)]).astype(codes.dtype).tofile(
+                        tmp / f"{code_key}.bin")
+                layout = {k: [meta["arrays"][k][0], [total, *meta["arrays"][k][1][1:]]] for k in Snapshot.ROW_ARRAYS}
+                for k in Snapshot.SIDE_ARRAYS:
+                    dtype = meta["arrays"][k][0]
+                    layout[k] = [dtype, [os.path.getsize(tmp / f"{k}.bin") // np.dtype(dtype).itemsize]]
+                _write_meta(tmp, {**meta, **extra, "generation": uuid.uuid4().hex, "fingerprint": fingerprint,
+                                  "arrays": layout, "names": part.names()})
+                old_dir = folder / "snapshot.old"
+                shutil.rmtree(old_dir, ignore_errors=True)
+                os.replace(target, old_dir)
+                os.replace(tmp, target)
+                shutil.rmtree(old_dir, ignore_errors=True)
+                return True
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+    except (OSError, Timeout) as e:
+        log.warning("could not save the index in %s: %s", folder, e)
+        return False
+
+
+MERGE_ROWS = 1 << 20
+
+
+def _read_rows(f, dtype: str, row_shape: tuple, rows: np.ndarray) -> np.ndarray:
+    """Rows (ascending) of a raw array file, read as one span: kept rows are nearly contiguous."""
+    width = np.dtype(dtype).itemsize * int(np.prod(row_shape, dtype=np.int64))
+    first, last = int(rows[0]), int(rows[-1])
+    f.seek(first * width)
+    span = np.frombuffer(f.read((last - first + 1) * width), dtype).reshape(-1, *row_shape)
+    return span[rows - first]
+
+
 def current(catalog: Catalog, folder: Path) -> Snapshot:
     """The snapshot of the catalog as it is now: loaded, brought up to date, or built."""
     fingerprint = catalog.fingerprint()
@@ -159,24 +234,24 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
     if saved is not None and saved[1]["fingerprint"] == fingerprint:
         snap, meta = saved
     else:
-        update = _updated(catalog, *saved) if saved is not None else None
-        if update is not None:
-            kept, part, changed = update
-            was = saved[1]["fingerprint"]
+        snap = None
+        if saved is not None:
+            old, was = saved[0], saved[1]["fingerprint"]
+            part, removed, changed = _updated(catalog, old, saved[1])
             meta = {"previous": was, "changed": changed.tolist()}
-            appended = (kept is saved[0] and (not len(kept.ids) or not len(part.ids) or part.ids[0] > kept.ids[-1])
-                        and save_appended(folder, part, was, fingerprint, meta))
-            snap = None if appended else kept.joined(part)
-            if not appended:
-                save(folder, snap, fingerprint, meta)
+            only_new = not len(removed) and (not len(old.ids) or not len(part.ids) or part.ids[0] > old.ids[-1])
+            written = (save_appended(folder, part, was, fingerprint, meta) if only_new
+                       else save_merged(folder, old, removed, part, fingerprint, meta))
+            if not written:  # a read-only or full disk: this process joins in memory
+                snap = old.without(np.asarray(old.ids)[removed]).joined(part)
         else:
             snap, meta = Snapshot.from_catalog(catalog), {}
             save(folder, snap, fingerprint)
         reloaded = load(folder)  # memory-mapped: the arrays leave the heap
         if reloaded is not None and reloaded[1]["fingerprint"] == fingerprint:
             snap, meta = reloaded
-        elif snap is None:  # appended, then lost (another process saved meanwhile): join in memory
-            snap = kept.joined(part)
+        elif snap is None:  # written, then replaced by another process meanwhile: join in memory
+            snap = old.without(np.asarray(old.ids)[removed]).joined(part)
     snap.fingerprint = fingerprint
     snap.previous = meta.get("previous")
     snap.changed = np.array(meta.get("changed", []), np.int64)
@@ -184,18 +259,15 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
 
 
 def _updated(catalog: Catalog, snap: Snapshot, meta: dict):
-    """(the saved snapshot less the items changed since, those items as they are now,
-    the changed ids)."""
+    """(the items changed since as they are now, the saved rows they replace or that
+    left, the changed ids)."""
     chunks, gone = catalog.changed_since(COLUMNS, meta["fingerprint"])
     part = Snapshot.from_rows(chunks, snap.names())
     same = _unchanged(snap, part)
     if len(same):  # touched but shown the same (archived, say): nothing to take out or add
         part = part.without(same)
     changed = np.concatenate([np.asarray(part.ids, np.int64), np.array(list(gone), np.int64)])
-    last_id = int(snap.ids[-1]) if len(snap.ids) else 0
-    existing = changed[changed <= last_id] if len(changed) else changed
-    kept = snap.without(existing) if len(existing) else snap  # new photos only: nothing to take out
-    return kept, part, changed
+    return part, snap.rows_of(np.unique(changed)), changed
 
 
 # -- /by-similar/ ----------------------------------------------------------------------

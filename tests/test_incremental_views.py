@@ -12,7 +12,7 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from photofs.domain.items import Item
+from photofs.domain.items import Item, ItemState
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
 from photofs.views import LOCAL, builders
@@ -26,7 +26,8 @@ add = st.tuples(st.just("add"), st.lists(st.tuples(
     st.one_of(st.none(), st.floats(3.0e8, 1.6e9)),  # undated, before birth, or in life
     st.sampled_from(NAMES), st.integers(0, 9999), st.sampled_from([(4000, 3000), (1080, 1920), (640, 640)]),
     st.binary(min_size=12, max_size=12)), min_size=1, max_size=8))
-change = st.tuples(st.sampled_from(["retake", "recolour", "error", "delete", "queue", "archive"]), st.integers(0, 10**6))
+change = st.tuples(st.sampled_from(["retake", "recolour", "error", "fix", "delete", "queue", "archive"]),
+                   st.integers(0, 10**6))
 steps = st.lists(st.one_of(add, change), min_size=1, max_size=8)
 
 
@@ -37,8 +38,20 @@ def shape(tree, snap) -> tuple:
 
 
 @settings(max_examples=60, deadline=None)
-@given(steps)
-def test_updated_views_equal_views_built_from_scratch(steps):
+@given(steps, st.sampled_from([0, 3, 100_000]))
+def test_updated_views_equal_views_built_from_scratch(steps, tail_limit):
+    """`tail_limit`: how many photos may wait out of id order at the end of the saved
+    index (photos thumbnailed out of order) before it is merged in order again."""
+    from photofs.index import saved
+    real_limit = saved._tail_limit
+    saved._tail_limit = lambda n: tail_limit
+    try:
+        _check_updates(steps)
+    finally:
+        saved._tail_limit = real_limit
+
+
+def _check_updates(steps):
     with tempfile.TemporaryDirectory() as d:
         lib = LibraryFolder.create(Path(d) / "lib", Settings(birth_date="1990-05-17", time_zone="UTC"))
         writer = LibraryFolder(lib.path)  # another process's connection, as a job has
@@ -77,6 +90,8 @@ def test_updated_views_equal_views_built_from_scratch(steps):
                     writer.catalog.set_thumbnail(it.id, f"{it.id:016x}", 5000, b"\0" * 56, bytes([200] * 12))
                 elif kind == "archive":  # touched, shown the same
                     writer.catalog.set_archived(it.id, f"/nas/{it.id}.jpg", "0" * 64, 1000)
+                elif kind == "fix":  # thumbnailed again: an old id becomes visible again
+                    writer.catalog.set_thumbnail(it.id, f"{it.id * 7919:016x}", 5000, b"\0" * 56, bytes(12))
                 elif kind == "error":
                     writer.catalog.set_error(it.id, "unreadable")
                 elif kind == "delete" and len(items) > 1:
@@ -90,6 +105,10 @@ def test_updated_views_equal_views_built_from_scratch(steps):
             new = MountState(lib, 0, previous=state)
             if new.snap.fingerprint != state.snap.fingerprint:
                 assert new.snap.previous == state.snap.fingerprint  # updated, not rebuilt
+            ids = np.asarray(new.snap.ids)
+            assert np.array_equal(ids[new.snap.rows_of(ids)], ids)  # every id found, in or out of order
+            assert sorted(ids.tolist()) == sorted(r.id for r in writer.catalog.items(states=[ItemState.THUMBNAILED])
+                                                  if r.id not in queued_removed(writer))
             fresh = builders(new.snap, lib.settings)
             for view in LOCAL:
                 assert view in new.trees._trees  # carried over (or kept), not left to build
@@ -100,3 +119,8 @@ def test_updated_views_equal_views_built_from_scratch(steps):
             state = new
         writer.close()
         lib.close()
+
+
+def queued_removed(lib) -> set[int]:
+    with lib.catalog.transaction() as db:
+        return {r[0] for r in db.execute("SELECT item_id FROM queue WHERE state='removed'")}

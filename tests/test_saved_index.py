@@ -309,3 +309,45 @@ def test_rows_touched_but_shown_the_same_cost_no_rewrite(library):
     assert last.changed.tolist() == [] and len(last) == 20 and last.previous == after.fingerprint
     assert generation() == rewritten  # only meta.json moved on: no rewrite for an archived photo
     same(last, Snapshot.from_catalog(library.catalog))
+
+
+def test_photos_thumbnailed_out_of_order_wait_in_a_tail_then_merge(library):
+    """A photo that becomes visible with an older id (its thumbnail came late) is
+    appended after the rest rather than rewriting the index; the next rewrite puts
+    every row back in id order."""
+    from photofs.views import LOCAL, builders
+    from photofs.vfs.tree import MountState
+    ids = add(library, 0, 30)
+    for item_id in ids[3:6]:
+        library.catalog.set_error(item_id, "not yet")
+    first = MountState(library, 0)
+    for view in LOCAL:
+        first.tree(view)
+    time.sleep(0.01)
+    for item_id in ids[3:6]:  # thumbnailed now: ids older than the last row
+        library.catalog.set_thumbnail(item_id, f"{item_id:016x}", 5000, b"\0" * 56, bytes(range(12)))
+    second = MountState(library, 1, previous=first)
+    snap = second.snap
+    assert snap.appended and snap.sorted_rows == 27 and len(snap) == 30  # appended: a tail of three
+    assert np.array_equal(np.asarray(snap.ids)[snap.rows_of(ids)], ids)
+    fresh = Snapshot.from_catalog(library.catalog)
+    order = np.argsort(np.asarray(snap.ids))
+    for k in Snapshot.ROW_ARRAYS:
+        assert np.array_equal(np.asarray(getattr(snap, k))[order], np.asarray(getattr(fresh, k)),
+                              equal_nan=k == "taken"), k
+    built = builders(snap, library.settings)
+    for view in LOCAL:  # updated from the tail equals built from scratch
+        got = {p: sorted(np.asarray(snap.ids)[r].tolist()) for p, r in second.tree(view).leaves.items()}
+        want = {p: sorted(np.asarray(snap.ids)[r].tolist()) for p, r in built[view]().leaves.items()}
+        assert got == want, view
+
+    time.sleep(0.01)
+    library.catalog.set_error(ids[10], "gone")  # a removal: the next folder is written in id order
+    third = MountState(library, 2, previous=second)
+    assert third.snap.sorted_rows == len(third.snap) == 29 and not third.snap.appended
+    same(third.snap, Snapshot.from_catalog(library.catalog))
+    built = builders(third.snap, library.settings)
+    for view in LOCAL:
+        got = {p: sorted(np.asarray(third.snap.ids)[r].tolist()) for p, r in third.tree(view).leaves.items()}
+        want = {p: sorted(np.asarray(third.snap.ids)[r].tolist()) for p, r in built[view]().leaves.items()}
+        assert got == want, view

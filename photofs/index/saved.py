@@ -69,7 +69,8 @@ def load(folder: Path) -> tuple[Snapshot, dict] | None:
         if again is not None and again.get("generation") == meta["generation"]:
             if arrays is None:
                 return None
-            snap = Snapshot(**arrays, **{k: list(meta["names"][k]) for k in Snapshot.NAME_LISTS})
+            snap = Snapshot(**arrays, **{k: list(meta["names"][k]) for k in Snapshot.NAME_LISTS},
+                            sorted_rows=int(meta.get("sorted_rows", len(arrays["ids"]))))
             return snap, meta
         # Another process swapped in a new folder while these files were opened: again.
     return None
@@ -85,7 +86,7 @@ def _layout(snap: Snapshot) -> dict[str, list]:
 
 def _meta(snap: Snapshot, fingerprint: list, generation: str, extra: dict) -> dict:
     return {"format": FORMAT, "generation": generation, "fingerprint": fingerprint, "arrays": _layout(snap),
-            "names": snap.names(), **extra}
+            "names": snap.names(), "sorted_rows": snap.sorted_rows, **extra}
 
 
 def _write_meta(target: Path, meta: dict) -> None:
@@ -144,7 +145,11 @@ def save_appended(folder: Path, part: Snapshot, was: list, fingerprint: list, ex
                     f.flush()
                     os.fsync(f.fileno())  # the rows are on disk before meta.json counts them
                 layout[k] = [dtype, [shape[0] + len(rows), *shape[1:]]]
-            new = {**meta, **extra, "fingerprint": fingerprint, "arrays": layout, "names": part.names()}
+            rows, head = meta["arrays"]["ids"][1][0], meta.get("sorted_rows", meta["arrays"]["ids"][1][0])
+            last = _last_id(target, rows)
+            in_order = head == rows and (not len(part.ids) or last is None or int(part.ids[0]) > last)
+            new = {**meta, **extra, "fingerprint": fingerprint, "arrays": layout, "names": part.names(),
+                   "sorted_rows": rows + len(part.ids) if in_order else head}
             _write_meta(target, new)
             return True
     except (OSError, Timeout) as e:
@@ -169,14 +174,20 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
             try:
                 keep = np.ones(len(snap), bool)
                 keep[removed] = False
-                kept = np.flatnonzero(keep)
+                kept = np.flatnonzero(keep[:snap.sorted_rows])  # the sorted head, read in slices
+                tail = np.flatnonzero(keep[snap.sorted_rows:]) + snap.sorted_rows  # short: merged with part
                 del keep
-                # Where part's rows land among the kept ones, in id order.
-                at = np.searchsorted(np.asarray(snap.ids)[kept], np.asarray(part.ids)) + np.arange(len(part))
-                total = len(kept) + len(part)
+                # The rows to merge into the head (part's and the tail's), in id order, and
+                # where each lands among the kept head rows.
+                merge_ids = np.concatenate([np.asarray(part.ids), np.asarray(snap.ids)[tail]])
+                order = np.argsort(merge_ids, kind="stable")
+                at = np.searchsorted(np.asarray(snap.ids)[kept], merge_ids[order]) + np.arange(len(order))
+                total = len(kept) + len(order)
                 for k in Snapshot.ROW_ARRAYS:
                     dtype, shape = meta["arrays"][k]
-                    row_shape, new_rows = tuple(shape[1:]), np.asarray(getattr(part, k), dtype=dtype)
+                    row_shape = tuple(shape[1:])
+                    new_rows = np.concatenate([np.asarray(getattr(part, k), dtype=dtype).reshape(-1, *row_shape),
+                                               np.asarray(getattr(snap, k))[tail].reshape(-1, *row_shape)])[order]
                     with open(source / f"{k}.bin", "rb") as old, open(tmp / f"{k}.bin", "wb") as out:
                         for lo in range(0, total, MERGE_ROWS):
                             hi = min(lo + MERGE_ROWS, total)
@@ -201,7 +212,7 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
                     dtype = meta["arrays"][k][0]
                     layout[k] = [dtype, [os.path.getsize(tmp / f"{k}.bin") // np.dtype(dtype).itemsize]]
                 _write_meta(tmp, {**meta, **extra, "generation": uuid.uuid4().hex, "fingerprint": fingerprint,
-                                  "arrays": layout, "names": part.names()})
+                                  "arrays": layout, "names": part.names(), "sorted_rows": total})
                 old_dir = folder / "snapshot.old"
                 shutil.rmtree(old_dir, ignore_errors=True)
                 os.replace(target, old_dir)
@@ -216,6 +227,15 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
 
 
 MERGE_ROWS = 1 << 20
+
+
+def _last_id(target: Path, rows: int) -> int | None:
+    """The id of the last saved row (before anything is appended)."""
+    if not rows:
+        return None
+    with open(target / "ids.bin", "rb") as f:
+        f.seek((rows - 1) * 8)
+        return int(np.frombuffer(f.read(8), np.int64)[0])
 
 
 def _read_rows(f, dtype: str, row_shape: tuple, rows: np.ndarray) -> np.ndarray:
@@ -238,8 +258,10 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
         if saved is not None:
             old, was = saved[0], saved[1]["fingerprint"]
             part, removed, changed = _updated(catalog, old, saved[1])
-            meta = {"previous": was, "changed": changed.tolist()}
-            only_new = not len(removed) and (not len(old.ids) or not len(part.ids) or part.ids[0] > old.ids[-1])
+            # New photos are appended, even with older ids (thumbnailed out of order), while
+            # the unsorted tail stays short; anything else is merged into a new folder.
+            only_new = not len(removed) and len(old) - old.sorted_rows + len(part) <= _tail_limit(len(old))
+            meta = {"previous": was, "changed": changed.tolist(), "appended": bool(only_new)}
             written = (save_appended(folder, part, was, fingerprint, meta) if only_new
                        else save_merged(folder, old, removed, part, fingerprint, meta))
             if not written:  # a read-only or full disk: this process joins in memory
@@ -253,9 +275,15 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
         elif snap is None:  # written, then replaced by another process meanwhile: join in memory
             snap = old.without(np.asarray(old.ids)[removed]).joined(part)
     snap.fingerprint = fingerprint
+    snap.appended = meta.get("appended", False)
     snap.previous = meta.get("previous")
     snap.changed = np.array(meta.get("changed", []), np.int64)
     return snap
+
+
+def _tail_limit(n: int) -> int:
+    """How many rows may wait out of id order: lookups in the tail sort it once per state."""
+    return max(100_000, n // 20)
 
 
 def _updated(catalog: Catalog, snap: Snapshot, meta: dict):

@@ -47,6 +47,9 @@ class Snapshot:
     name_prefixes: list[str] = field(default_factory=list)
     gallery_names: list[str] = field(default_factory=list)
     parent_names: list[str] = field(default_factory=list)
+    # Rows [0, sorted_rows) are in id order; photos that became visible later with
+    # older ids (thumbnailed out of order) follow in a short tail until a rewrite.
+    sorted_rows: int = -1
 
     ROW_ARRAYS = ("ids", "phash", "taken", "week", "size", "pixels", "orig_size", "dihedral", "colour", "resolution",
                   "name_group", "name_prefix", "name_number", "is_video")
@@ -56,6 +59,9 @@ class Snapshot:
 
     def __post_init__(self):
         self._galleries = None
+        self._tail = None
+        if self.sorted_rows < 0:
+            self.sorted_rows = len(self.ids)
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -68,8 +74,19 @@ class Snapshot:
         ids = item_ids if isinstance(item_ids, np.ndarray) else np.fromiter(item_ids, np.int64)
         if not len(ids) or not len(self.ids):
             return np.empty(0, np.int64)
-        pos = np.minimum(np.searchsorted(self.ids, ids), len(self.ids) - 1)
-        return pos[self.ids[pos] == ids]
+        head = self.ids[:self.sorted_rows]
+        rows = np.full(len(ids), -1, np.int64)
+        if len(head):
+            pos = np.minimum(np.searchsorted(head, ids), len(head) - 1)
+            rows = np.where(head[pos] == ids, pos, -1)
+        if self.sorted_rows < len(self.ids):
+            if self._tail is None:
+                order = np.argsort(self.ids[self.sorted_rows:])
+                self._tail = (order + self.sorted_rows, np.asarray(self.ids[self.sorted_rows:])[order])
+            tail_rows, tail_ids = self._tail
+            pos = np.minimum(np.searchsorted(tail_ids, ids), len(tail_ids) - 1)
+            rows = np.where((rows < 0) & (tail_ids[pos] == ids), tail_rows[pos], rows)
+        return rows[rows >= 0]
 
     @property
     def gallery_rows(self) -> np.ndarray:
@@ -90,7 +107,7 @@ class Snapshot:
             has = codes >= 0
             ids = np.concatenate([self.album_ids, self.loose_ids[has]])
             codes = np.concatenate([self.album_codes, codes[has]]).astype(np.int32)
-            rows = np.searchsorted(self.ids, ids)
+            rows = self.rows_of(ids)  # every one is visible
             self._galleries = (rows.astype(np.int64), codes)
         return self._galleries
 
@@ -146,7 +163,8 @@ class Snapshot:
         loose_keep = ~np.isin(side["loose_ids"], item_ids)
         return Snapshot(*(getattr(self, k)[keep] for k in self.ROW_ARRAYS),
                         side["album_ids"][album_keep], side["album_codes"][album_keep],
-                        side["loose_ids"][loose_keep], side["loose_parent"][loose_keep], **self.names())
+                        side["loose_ids"][loose_keep], side["loose_parent"][loose_keep], **self.names(),
+                        sorted_rows=int(keep[:self.sorted_rows].sum()))
 
     def changes_from(self, old: "Snapshot", changed: np.ndarray):
         """(remap, rows): how rows of `old`, the snapshot before the `changed` ids were
@@ -156,9 +174,14 @@ class Snapshot:
         changed = np.unique(np.asarray(changed, np.int64))
         new_rows = self.rows_of(changed)
         old_ids = np.asarray(old.ids)
-        if not len(changed) or not len(old_ids) or changed[0] > old_ids[-1]:
-            return same_rows, new_rows  # new photos only: every old row stays put
         removed = old.rows_of(changed)
+        if not len(removed) and getattr(self, "appended", False):
+            return same_rows, new_rows  # new photos only, appended: every old row stays put
+        if old.sorted_rows < len(old) or self.sorted_rows < len(self):
+            gone = np.zeros(len(old), bool)
+            gone[removed] = True
+            return (lambda rows: self.rows_of(old_ids[rows[~gone[rows]]])), new_rows  # a lookup each
+        removed = np.sort(removed)
         inserted = np.asarray(self.ids)[new_rows]
 
         def remap(rows: np.ndarray) -> np.ndarray:
@@ -173,7 +196,7 @@ class Snapshot:
     def joined(self, other: "Snapshot") -> "Snapshot":
         """This snapshot and `other` (built with this one's names), in id order."""
         cols = [np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.ROW_ARRAYS]
-        if len(self.ids) and len(other.ids) and other.ids[0] <= self.ids[-1]:
+        if len(cols[0]) > 1 and not (cols[0][1:] > cols[0][:-1]).all():
             order = np.argsort(cols[0], kind="stable")  # changed items come back in the middle
             cols = [c[order] for c in cols]
         side = [np.concatenate([getattr(self, k), getattr(other, k)]) for k in self.SIDE_ARRAYS]

@@ -90,15 +90,11 @@ class MountState:
         self._pending: dict[str, threading.Event] = {}
         self._patience: dict[str, float] = {}
         self._interim: dict[str, FolderTree] = {}
+        self._later: set[str] = set()
         self.superseded = False
         self.threads = [t for t in previous.threads if t.is_alive()] if previous is not None else []
         if previous is not None and self.snap.fingerprint == previous.snap.fingerprint:
-            # Nothing the views show has changed (a job wrote its own bookkeeping, or sort
-            # state): every view, built or being built, is kept as it is.
-            self.snap, self.trees = previous.snap, previous.trees
-            self._pending, self._patience, self._interim = previous._pending, previous._patience, previous._interim
-            self._later = previous._later
-            self.changed()
+            self._keep(previous)
             return
         self.trees = Trees(self.snap, lib.settings)
         self.trees.replace(by_similar.NAME,
@@ -106,17 +102,33 @@ class MountState:
         if previous is not None:
             previous.superseded = True
             if self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
-                # The state before this change: its views are updated with the changed photos.
-                remap, rows = self.snap.changes_from(previous.snap, self.snap.changed)
-                self.trees.carry(previous.trees, remap, rows)
-                # The slow views show what they showed, less the changed photos, until rebuilt.
-                for view, interim in ((by_similar.NAME, by_similar.without_changed),
-                                      (by_gallery.NAME, lambda tree, remap: tree.updated(remap, FolderTree()))):
-                    shown = previous.trees.built(view) or previous.interim(view)
-                    if shown is not None:  # worked out if asked for: a job's changes come every second
-                        self._interim[view] = functools.partial(interim, shown, remap)
+                self._update_from(previous)
         self.changed()
-        if background and len(self.snap) and not saved.has_similar(lib.index_path, lib.settings):
+        if background and len(self.snap):
+            self._start_background(lib)
+
+    def _keep(self, previous: "MountState") -> None:
+        """Nothing the views show has changed (a job wrote its own bookkeeping, or sort
+        state): every view, built or being built, is kept as it is."""
+        self.snap, self.trees = previous.snap, previous.trees
+        self._pending, self._patience, self._interim = previous._pending, previous._patience, previous._interim
+        self._later = previous._later
+        self.changed()
+
+    def _update_from(self, previous: "MountState") -> None:
+        """The state just before this change: the views it built are updated with the
+        changed photos; the slow ones show what they showed, less those photos, until
+        rebuilt (worked out only if asked for: a job's changes come every second)."""
+        remap, rows = self.snap.changes_from(previous.snap, self.snap.changed)
+        self.trees.carry(previous.trees, remap, rows)
+        for view, interim in ((by_similar.NAME, by_similar.without_changed),
+                              (by_gallery.NAME, lambda tree, remap: tree.updated(remap, FolderTree()))):
+            shown = previous.trees.built(view) or previous.interim(view)
+            if shown is not None:
+                self._interim[view] = functools.partial(interim, shown, remap)
+
+    def _start_background(self, lib: LibraryFolder) -> None:
+        if not saved.has_similar(lib.index_path, lib.settings):
             estimate = by_similar.estimate_seconds(self.snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
             if estimate > self.budget:
                 # Exact grouping at this size takes long: it is not started behind the user's
@@ -126,11 +138,9 @@ class MountState:
                     log.warning("/by-similar/ for %d photos would take about %.0f min to group; run `photofs group`",
                                 len(self.snap), estimate / 60)
                 self.trees.replace(by_similar.NAME, FolderTree)
-        if background and len(self.snap):
-            self._build_later(by_similar.NAME, self.patience)
-        # Galleries are rebuilt when next opened, not on every change a job makes.
-        self._later = {by_gallery.NAME} if background and len(self.snap) >= self.slow_rows else set()
-        self._later &= set(self._interim)
+        self._build_later(by_similar.NAME, self.patience)
+        if len(self.snap) >= self.slow_rows and by_gallery.NAME in self._interim:
+            self._later.add(by_gallery.NAME)  # rebuilt when next opened, not on every change a job makes
 
     def tree(self, view: str) -> FolderTree:
         if view in self._later:

@@ -351,3 +351,32 @@ def test_photos_thumbnailed_out_of_order_wait_in_a_tail_then_merge(library):
         got = {p: sorted(np.asarray(third.snap.ids)[r].tolist()) for p, r in third.tree(view).leaves.items()}
         want = {p: sorted(np.asarray(third.snap.ids)[r].tolist()) for p, r in built[view]().leaves.items()}
         assert got == want, view
+
+
+def test_a_mount_serves_while_it_catches_up(library, monkeypatch):
+    """With a refresh interval (a mount), a change from another process is worked
+    into the next state on a thread: listings answer from the current state
+    meanwhile, and what the user did in the meantime is kept."""
+    import threading
+
+    add(library, 0, 20)
+    vfs = PhotoVFS(library.path, refresh_seconds=0.01)
+    before = sorted(n for n, _ in vfs.listdir("/by-week"))
+    release = threading.Event()
+    real = saved.current
+    monkeypatch.setattr(saved, "current", lambda *a, **k: release.wait(30) and real(*a, **k))
+    writer = LibraryFolder(library.path)
+    add(writer, 5000, 3)  # another process: weeks of their own
+    writer.close()
+    time.sleep(0.05)
+    started = time.monotonic()
+    assert sorted(n for n, _ in vfs.listdir("/by-week")) == before  # answered now, from the current state
+    vfs.mkdir("/sorted/Keep")  # a user action while the next state is being built
+    assert time.monotonic() - started < 5
+    release.set()
+    deadline = time.monotonic() + 20
+    while sorted(n for n, _ in vfs.listdir("/by-week")) == before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(vfs.listdir("/by-week")) > len(before)  # caught up
+    assert "Keep" in [n for n, _ in vfs.listdir("/sorted")]  # and the folder made meanwhile is there
+    vfs.close()

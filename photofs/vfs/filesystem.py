@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import functools
+import logging
 import stat as stat_mode
 import threading
 import time
@@ -29,8 +30,11 @@ from photofs.domain.names import hash_of_name
 from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
 from photofs.vfs.errors import VFSError, not_found
+from photofs.vfs.overlay import Overlay
 from photofs.vfs.scratch import Scratch, ScratchFile
 from photofs.vfs.tree import Dir, File, MountState, key_str
+
+log = logging.getLogger(__name__)
 
 DIR_MODE = stat_mode.S_IFDIR | 0o755
 FILE_MODE = stat_mode.S_IFREG | 0o644  # writable so file managers move and delete without asking; content is checked
@@ -83,6 +87,8 @@ class PhotoVFS:
         self._lock = threading.RLock()
         self._state: MountState | None = None
         self._checked_at = float("-inf")
+        self._refresher: threading.Thread | None = None
+        self._closed = False
         self._handles: dict[int, object] = {}
         self._next_fh = 1
         self.scratch = Scratch()
@@ -91,27 +97,59 @@ class PhotoVFS:
     def close(self, wait: float = 30.0) -> None:
         """`wait`: seconds to let a background build finish writing LIBRARY/index/
         (an unmounting process exits anyway and passes 0)."""
+        self._closed = True
+        refresher = self._refresher
+        if refresher is not None:
+            refresher.join(wait)
         if self._state is not None:
             self._state.stop(wait)
         self.lib.close()
 
     # -- state ---------------------------------------------------------------
     def _current(self) -> MountState:
+        """The state to serve. With a refresh interval (a mount), a change another
+        process made is worked into the next state on a thread while this one keeps
+        serving: listings never wait for it (a second at ten million photos, more
+        when the index is rewritten). Without one (tests, jobs), every call waits."""
         now = time.monotonic()
         state = self._state
         if state is not None and now - self._checked_at < self.refresh_seconds:
             return state
         with self._lock:
             version = self.lib.catalog.data_version()
-            if self._state is None or self._state.version != version:
+            if self._state is None or (self._state.version != version and not self.refresh_seconds):
                 self._state = MountState(self.lib, version, background=True, previous=self._state)
+            elif self._state.version != version and self._refresher is None:
+                self._refresher = threading.Thread(target=self._refresh_later, args=(self._state, version),
+                                                   daemon=True, name="photofs-refresh")
+                self._refresher.start()
             self._checked_at = now
             return self._state
 
+    def _refresh_later(self, served: MountState, version: int) -> None:
+        try:
+            state = MountState(self.lib, version, background=True, previous=served, supersede=False)
+            with self._lock:
+                if self._state is served and not self._closed:
+                    # Actions taken while it was built are in the catalog: read them again.
+                    state.overlay = Overlay(*self.lib.catalog.load_sort_state())
+                    state.changed()
+                    served.superseded = True
+                    self._state = state
+                else:
+                    state.stop(0)
+        except Exception:  # noqa: BLE001 - the next look at the catalog tries again
+            log.exception("could not bring the mount up to date")
+        finally:
+            self._refresher = None
+
     def refresh(self) -> None:
-        """Look at the catalog now, not after the refresh interval."""
-        self._checked_at = float("-inf")
-        self._current()
+        """Look at the catalog now, and wait for what it says."""
+        with self._lock:
+            version = self.lib.catalog.data_version()
+            if self._state is None or self._state.version != version:
+                self._state = MountState(self.lib, version, background=True, previous=self._state)
+            self._checked_at = time.monotonic()
 
     def _node(self, path: str) -> Dir | File | None:
         return self._current().resolve(split_path(path))

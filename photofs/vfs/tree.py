@@ -81,7 +81,9 @@ class MountState:
     slow_rows = 1_000_000  # from here a gallery rebuild takes a noticeable time: done in the background
 
     def __init__(self, lib: LibraryFolder, version: int, background: bool = False,
-                 previous: "MountState | None" = None):
+                 previous: "MountState | None" = None, supersede: bool = True):
+        """`supersede`: mark `previous` replaced now (False when the caller swaps
+        states later, and marks it then)."""
         self.version = version
         self.built_at = time.time()
         self.limit = lib.settings.folder_limit
@@ -100,7 +102,7 @@ class MountState:
         self.trees.replace(by_similar.NAME,
                            lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
         if previous is not None:
-            previous.superseded = True
+            previous.superseded = previous.superseded or supersede
             if self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
                 self._update_from(previous)
         self.changed()

@@ -252,7 +252,7 @@ def add_photos(lib: LibraryFolder, count: int, seed: int) -> float:
     with lib.catalog.transaction() as db:
         last = db.execute("SELECT max(id) FROM items").fetchone()[0]
     rows, _ = synthetic_rows(count, seed=seed, first_id=last + 1, start_day=(80 + seed) * 365.25)
-    rows = [(*r[:2], f"{r[2]}#{seed}", *r[3:]) for r in rows]  # their own source ids
+    rows = [(*r[:2], f"{r[2]}#{seed}-{last}", *r[3:]) for r in rows]  # their own source ids, run after run
     t = time.perf_counter()
     with lib.catalog.transaction() as db:
         db.executemany(INSERT, rows)

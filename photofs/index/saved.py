@@ -262,18 +262,19 @@ def current(catalog: Catalog, folder: Path) -> Snapshot:
             # the unsorted tail stays short; anything else is merged into a new folder.
             only_new = not len(removed) and len(old) - old.sorted_rows + len(part) <= _tail_limit(len(old))
             meta = {"previous": was, "changed": changed.tolist(), "appended": bool(only_new)}
-            written = (save_appended(folder, part, was, fingerprint, meta) if only_new
-                       else save_merged(folder, old, removed, part, fingerprint, meta))
-            if not written:  # a read-only or full disk: this process joins in memory
-                snap = old.without(np.asarray(old.ids)[removed]).joined(part)
+            if only_new:
+                save_appended(folder, part, was, fingerprint, meta)
+            else:
+                save_merged(folder, old, removed, part, fingerprint, meta)
         else:
             snap, meta = Snapshot.from_catalog(catalog), {}
             save(folder, snap, fingerprint)
         reloaded = load(folder)  # memory-mapped: the arrays leave the heap
         if reloaded is not None and reloaded[1]["fingerprint"] == fingerprint:
             snap, meta = reloaded
-        elif snap is None:  # written, then replaced by another process meanwhile: join in memory
-            snap = old.without(np.asarray(old.ids)[removed]).joined(part)
+        elif snap is None:  # not written (a read-only or full disk), or replaced meanwhile: join in memory
+            snap = old.without(np.asarray(old.ids)[removed]).joined(part)  # joined sorts: rows may move
+            meta["appended"] = False
     snap.fingerprint = fingerprint
     snap.appended = meta.get("appended", False)
     snap.previous = meta.get("previous")

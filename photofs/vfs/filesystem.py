@@ -118,7 +118,7 @@ class PhotoVFS:
         with self._lock:
             version = self.lib.catalog.data_version()
             if self._state is None or (self._state.version != version and not self.refresh_seconds):
-                self._state = MountState(self.lib, version, background=True, previous=self._state)
+                self._rebuild(version)
             elif self._state.version != version and self._refresher is None:
                 self._refresher = threading.Thread(target=self._refresh_later, args=(self._state, version),
                                                    daemon=True, name="photofs-refresh")
@@ -148,8 +148,12 @@ class PhotoVFS:
         with self._lock:
             version = self.lib.catalog.data_version()
             if self._state is None or self._state.version != version:
-                self._state = MountState(self.lib, version, background=True, previous=self._state)
+                self._rebuild(version)
             self._checked_at = time.monotonic()
+
+    def _rebuild(self, version: int) -> None:
+        """The next state, built here and now (the caller holds the lock)."""
+        self._state = MountState(self.lib, version, background=True, previous=self._state)
 
     def _node(self, path: str) -> Dir | File | None:
         return self._current().resolve(split_path(path))

@@ -95,10 +95,19 @@ def _write_meta(target: Path, meta: dict) -> None:
     os.replace(tmp, target / "meta.json")
 
 
+def _swap_in(folder: Path, tmp: Path) -> None:
+    """Make the folder `tmp` the snapshot, whole (the caller holds the lock)."""
+    target, old = folder / "snapshot", folder / "snapshot.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)  # mapped elsewhere: the files live on until unmapped
+
+
 def save(folder: Path, snap: Snapshot, fingerprint: list, extra: dict | None = None) -> None:
     """Write a new folder next to the snapshot folder, then swap it in: a reader
     sees the old or the new, whole."""
-    target = folder / "snapshot"
     try:
         with _lock(folder):
             tmp = Path(tempfile.mkdtemp(prefix=".snapshot-", dir=folder))
@@ -106,12 +115,7 @@ def save(folder: Path, snap: Snapshot, fingerprint: list, extra: dict | None = N
                 for k in ARRAYS:
                     np.ascontiguousarray(getattr(snap, k)).tofile(tmp / f"{k}.bin")
                 _write_meta(tmp, _meta(snap, fingerprint, uuid.uuid4().hex, extra or {}))
-                old = folder / "snapshot.old"
-                shutil.rmtree(old, ignore_errors=True)
-                if target.exists():
-                    os.replace(target, old)
-                os.replace(tmp, target)
-                shutil.rmtree(old, ignore_errors=True)  # mapped elsewhere: the files live on until unmapped
+                _swap_in(folder, tmp)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
     except (OSError, Timeout) as e:  # a full or read-only disk costs speed, never correctness
@@ -162,7 +166,7 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
     """The saved snapshot less its `removed` rows, with `part` merged in by id, written
     as a new folder a slice of rows at a time: the old files are read, not mapped, so
     a rewrite of ten million rows holds a few hundred MB, not the snapshot twice."""
-    source, target = folder / "snapshot", folder / "snapshot"
+    source = folder / "snapshot"
     try:
         with _lock(folder):
             meta = _read_meta(source)
@@ -213,11 +217,7 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
                     layout[k] = [dtype, [os.path.getsize(tmp / f"{k}.bin") // np.dtype(dtype).itemsize]]
                 _write_meta(tmp, {**meta, **extra, "generation": uuid.uuid4().hex, "fingerprint": fingerprint,
                                   "arrays": layout, "names": part.names(), "sorted_rows": total})
-                old_dir = folder / "snapshot.old"
-                shutil.rmtree(old_dir, ignore_errors=True)
-                os.replace(target, old_dir)
-                os.replace(tmp, target)
-                shutil.rmtree(old_dir, ignore_errors=True)
+                _swap_in(folder, tmp)
                 return True
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)

@@ -12,6 +12,7 @@ from photofs.errors import PhotofsError
 from photofs.imaging.thumbstore import ThumbStore
 from photofs.settings import SETTINGS_FILE, Settings
 from photofs.sources import read_original
+from photofs.sources.registry import open_file
 
 
 class LibraryFolder:
@@ -50,11 +51,15 @@ class LibraryFolder:
     def thumbs(self) -> ThumbStore:
         s = self.settings
         return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz,
-                          self.read_original)
+                          self.read_original, lambda item: self.catalog.files(item.id))
 
     def read_original(self, item) -> bytes:
-        """An original's bytes, wherever its source keeps them."""
-        return read_original(item, self.catalog.files_of(item.id) if item.source == "takeout" else [], self.google)
+        """The bytes of the item's shown file (a still, bounded), wherever a copy of it is."""
+        return read_original(self, item, self.catalog.files(item.id))
+
+    def open_file(self, item, f):
+        """A stream of one file of an item (see sources/registry.py)."""
+        return open_file(self, item, f)
 
     def prefetch_originals(self, items) -> None:
         """Before reading many Google items: their fresh URLs in batches of 50."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import signal
@@ -63,11 +64,13 @@ def test_byte_identical_originals_share_one_verified_copy(nas_lib):
 
 def test_write_verified_never_replaces_and_adopts_its_own_earlier_copy(tmp_path):
     (tmp_path / "a.jpg").write_bytes(b"someone else's")
-    assert write_verified(tmp_path, "a.jpg", b"mine").name == "a (2).jpg"
+    assert write_verified(tmp_path, "a.jpg", io.BytesIO(b"mine"))[0].name == "a (2).jpg"
     assert (tmp_path / "a.jpg").read_bytes() == b"someone else's"
-    assert write_verified(tmp_path, "a.jpg", b"mine").name == "a (2).jpg"  # already there: adopted
+    final, digest, size = write_verified(tmp_path, "a.jpg", io.BytesIO(b"mine"))
+    assert final.name == "a (2).jpg" and not (tmp_path / "a (3).jpg").exists()  # already there: adopted
+    assert digest == hashlib.sha256(b"mine").hexdigest() and size == 4
     (tmp_path / f"{TMP_PREFIX}123-4").write_bytes(b"half a phot")    # a killed run's leftover
-    write_verified(tmp_path, "b.jpg", b"x")
+    write_verified(tmp_path, "b.jpg", io.BytesIO(b"x"))
     assert not list(tmp_path.glob(TMP_PREFIX + "*"))
 
 

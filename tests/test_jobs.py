@@ -104,7 +104,7 @@ def test_bad_input_is_one_clear_line_and_the_job_goes_on(library, bad_folder):
     assert ctrl.state == ItemState.THUMBNAILED and "control characters" in ctrl.warnings[0]
     assert "ctrl\\x1b[31m\\nname.jpg: file name has control characters" in problems
     assert "\x1b" not in summary.as_text() and "\x1b" not in thumbs.as_text()
-    assert summary.counts["skipped (not a photo type)"] == 1
+    assert summary.counts["skipped (not media)"] == 1
     assert not any("DS_Store" in i.source_id or "._good" in i.source_id for i in items.values())
     assert summary.as_text().count("\n") == len(summary.problems)  # one line each
 

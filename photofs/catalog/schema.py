@@ -181,4 +181,62 @@ MIGRATIONS.append(
     END;
     """
 )
+MIGRATIONS.append(
+    # 11: an item is all of its files. `files` holds each file of an item once (the still,
+    #     its motion video, the RAW and JPEG of a pair), with its checksum and its verified
+    #     NAS copy; item_files stays the table of places a file can be read from (a Takeout
+    #     photo is in a year folder and in albums, in several parts), now naming which file
+    #     it is a copy of. Folder originals get their place too (container = their folder).
+    #     `roots` are the folders and Takeout parts the user gave, and `ledger` says what
+    #     every member that is not a place of an item is (sidecar, album metadata, skipped,
+    #     error), so that `photofs ledger` accounts for every one of them.
+    """
+    CREATE TABLE files (
+        item_id     INTEGER NOT NULL REFERENCES items (id) ON DELETE CASCADE,
+        role        TEXT NOT NULL,          -- original | motion | raw | jpeg
+        name        TEXT NOT NULL,          -- the file's own name (its NAS copy is named after it)
+        size        INTEGER,
+        sha256      TEXT,
+        nas_path    TEXT,
+        nas_sha256  TEXT,
+        nas_size    INTEGER,
+        verified_at REAL,
+        PRIMARY KEY (item_id, role, name)
+    );
+    ALTER TABLE item_files ADD COLUMN name TEXT;
+    ALTER TABLE item_files ADD COLUMN sha256 TEXT;
+    UPDATE item_files SET name = CASE WHEN role IN ('original', 'google')
+        THEN (SELECT original_name FROM items WHERE id = item_id)
+        ELSE replace(member, rtrim(member, replace(member, '/', '')), '') END;
+    INSERT OR IGNORE INTO item_files (item_id, role, container, member, size, name, sha256)
+        SELECT id, 'original', rtrim(rtrim(source_id, replace(source_id, '/', '')), '/'),
+               replace(source_id, rtrim(source_id, replace(source_id, '/', '')), ''), size, original_name, sha256
+        FROM items WHERE source = 'folder' AND instr(source_id, '/') > 0;
+    INSERT OR IGNORE INTO files (item_id, role, name, size)
+        SELECT item_id, role, name, max(size) FROM item_files WHERE role != 'google' GROUP BY item_id, role, name;
+    INSERT OR IGNORE INTO files (item_id, role, name, size)
+        SELECT id, 'original', original_name, size FROM items WHERE id NOT IN (SELECT item_id FROM files);
+    UPDATE files SET sha256 = (SELECT sha256 FROM items WHERE id = item_id) WHERE role = 'original';
+    UPDATE files SET nas_path = (SELECT nas_path FROM items WHERE id = item_id),
+                     nas_sha256 = (SELECT nas_sha256 FROM items WHERE id = item_id),
+                     nas_size = (SELECT nas_size FROM items WHERE id = item_id),
+                     verified_at = (SELECT archived_at FROM items WHERE id = item_id)
+        WHERE role = 'original' AND (SELECT nas_sha256 FROM items WHERE id = item_id) IS NOT NULL;
+    CREATE INDEX files_unverified ON files (item_id) WHERE nas_sha256 IS NULL;
+    CREATE TABLE roots (
+        path     TEXT PRIMARY KEY,
+        kind     TEXT NOT NULL,             -- folder | takeout
+        added_at REAL NOT NULL
+    );
+    CREATE TABLE ledger (
+        container TEXT NOT NULL,
+        member    TEXT NOT NULL,
+        what      TEXT NOT NULL,            -- sidecar | album metadata | skipped | error
+        item_id   INTEGER,                  -- the item a sidecar belongs to
+        detail    TEXT,                     -- the extension skipped, or the error's reason
+        PRIMARY KEY (container, member)
+    );
+    CREATE INDEX ledger_item ON ledger (item_id);
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,19 +12,22 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
+from photofs.catalog.files import FilesStore, _insert_files, _unfinish_if_incomplete
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
-from photofs.domain.items import Item, ItemState, TimeSource
+from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
 from photofs.errors import PhotofsError
 
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
 _BOOL_COLUMNS = {"favorited", "archived", "trashed"}
+# A verified NAS copy is recorded per file (catalog/files.py); re-indexing an item never clears it here.
+_KEPT_COLUMNS = {"nas_path", "nas_sha256", "nas_size", "archived_at"}
 
 
-class Catalog(SortStateStore, ProgressStore):
+class Catalog(SortStateStore, ProgressStore, FilesStore):
     def __init__(self, path: Path):
         self.path = Path(path)
         try:
@@ -83,13 +86,16 @@ class Catalog(SortStateStore, ProgressStore):
         self.upsert_many([item])
         return item.id
 
-    def upsert_many(self, items: list[Item]) -> None:
-        """Insert or update a batch in one transaction; sets each item's id."""
+    def upsert_many(self, items: list[Item], files: list[list[ItemFile] | None] | None = None) -> None:
+        """Insert or update a batch in one transaction; sets each item's id. `files` (one
+        list per item) are its files with their places; an item given none that has none
+        yet gets one, its shown file (a Google item is its own place)."""
         cols = [c for c in _ITEM_COLUMNS if c != "id"] + ["updated_at"]
         sql = (
             f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (source, source_id) DO UPDATE SET "
-            + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("source", "source_id"))
+            + ", ".join(f"{c}=coalesce(excluded.{c}, {c})" if c in _KEPT_COLUMNS else f"{c}=excluded.{c}"
+                        for c in cols if c not in ("source", "source_id"))
             + " RETURNING id"
         )
         with self.transaction() as db:
@@ -98,6 +104,13 @@ class Catalog(SortStateStore, ProgressStore):
                 row = _to_row(item)
                 row["updated_at"] = now
                 item.id = db.execute(sql, [row[c] for c in cols]).fetchone()[0]
+            for item, its_files in zip(items, files or [None] * len(items)):
+                if its_files:
+                    _insert_files(db, item.id, its_files)
+                else:
+                    db.execute("INSERT INTO files (item_id, role, name, size, sha256) SELECT ?, 'original', ?, ?, ? "
+                               "WHERE NOT EXISTS (SELECT 1 FROM files WHERE item_id=?)",
+                               (item.id, item.original_name, item.size, item.sha256, item.id))
 
     def get_by_source(self, source: str, source_id: str) -> Item | None:
         with self._lock:
@@ -152,19 +165,10 @@ class Catalog(SortStateStore, ProgressStore):
             db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, state=?, error=NULL, updated_at=? "
                        "WHERE id=?", (phash, thumb_size, dihedral, histogram, str(ItemState.THUMBNAILED), time.time(), item_id))
 
-    def set_archived(self, item_id: int, nas_path: str, nas_sha256: str, nas_size: int) -> None:
-        """Record a verified NAS copy."""
+    def set_thumb_size(self, item_id: int, thumb_size: int) -> None:
+        """The served thumbnail's size after its record changed (restamped after an archive)."""
         with self.transaction() as db:
-            db.execute("UPDATE items SET nas_path=?, nas_sha256=?, nas_size=?, archived_at=?, updated_at=? WHERE id=?",
-                       (nas_path, nas_sha256, nas_size, time.time(), time.time(), item_id))
-            db.execute("UPDATE queue SET state='archived', updated_at=? WHERE item_id=? AND state='queued'",
-                       (time.time(), item_id))
-
-    def promote_archived(self) -> int:
-        """Queued items whose copy was verified earlier: safe to offer now."""
-        with self.transaction() as db:
-            return db.execute("UPDATE queue SET state='archived', updated_at=? WHERE state='queued' AND item_id IN "
-                              "(SELECT id FROM items WHERE nas_sha256 IS NOT NULL)", (time.time(),)).rowcount
+            db.execute("UPDATE items SET thumb_size=?, updated_at=? WHERE id=?", (thumb_size, time.time(), item_id))
 
     def set_error(self, item_id: int, reason: str) -> None:
         with self.transaction() as db:
@@ -221,25 +225,37 @@ class Catalog(SortStateStore, ProgressStore):
             while rows := cur.fetchmany(chunk):
                 yield rows
 
-    # -- where an item's bytes are ---------------------------------------------
+    # -- where an item's bytes are (see catalog/files.py for the files themselves) ---
     def add_files(self, item_id: int, files: list[tuple[str, str, str, int | None]]) -> None:
-        """(role, container, member, size) rows for one item; known locations are kept."""
-        with self.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO item_files (item_id, role, container, member, size) VALUES (?, ?, ?, ?, ?)",
-                           [(item_id, *f) for f in files])
+        """(role, container, member, size) places of one item, each a copy of the file of
+        that role named after the member (the shown file for `original` and `google`)."""
+        item = self.get(item_id)
+        rows = []
+        for role, container, member, size in files:
+            name = item.original_name if role in ("original", "google") else member.rsplit("/", 1)[-1]
+            rows.append(ItemFile(role, name, size, places=[Place(container, member, size)]))
+        self.add_item_files(item_id, rows)
 
     def files_of(self, item_id: int) -> list[tuple[str, str, str, int | None]]:
+        """Every place of the item: (role, container, member, size)."""
         with self._lock:
             return [tuple(r) for r in self._db.execute(
                 "SELECT role, container, member, size FROM item_files WHERE item_id=? ORDER BY role, container, member",
                 (item_id,))]
 
     def join_into(self, gone: int, kept: int, files: list[tuple[str, str, str, int | None]]) -> None:
-        """Make item `gone` another place item `kept` lives: one transaction."""
+        """Make item `gone` another place item `kept` lives: one transaction. Its files'
+        places move over; a file `kept` lacks moves over whole, unverified or not."""
+        kept_item = self.get(kept)
         with self.transaction() as db:
-            db.executemany("INSERT OR IGNORE INTO item_files (item_id, role, container, member, size) VALUES (?, ?, ?, ?, ?)",
-                           [(kept, *f) for f in files])
-            db.execute("UPDATE item_files SET item_id=? WHERE item_id=?", (kept, gone))
+            _insert_files(db, kept, [ItemFile(role, kept_item.original_name if role in ("original", "google")
+                                              else member.rsplit("/", 1)[-1], size, places=[Place(container, member, size)])
+                                     for role, container, member, size in files])
+            db.execute("UPDATE OR IGNORE item_files SET item_id=?, name=CASE WHEN role IN ('original', 'google') "
+                       "THEN ? ELSE name END WHERE item_id=?", (kept, kept_item.original_name, gone))
+            db.execute("INSERT OR IGNORE INTO files (item_id, role, name, size, sha256) "
+                       "SELECT ?, role, name, size, sha256 FROM files WHERE item_id=? AND role != 'original'", (kept, gone))
+            _unfinish_if_incomplete(db, kept)
             db.execute("DELETE FROM items WHERE id=?", (gone,))
 
     def same_photo(self, name: str, taken_at: float | None, other_than: str) -> Item | None:

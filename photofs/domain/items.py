@@ -63,3 +63,31 @@ class Item:
     favorited: bool = False
     archived: bool = False
     trashed: bool = False             # in Google's trash: indexed, not shown in views
+
+
+@dataclass
+class Place:
+    """Where a copy of one file of an item can be read: a Takeout part and its member,
+    a folder and a file name, or a Google source and the item's id there."""
+    container: str
+    member: str
+    size: int | None = None
+
+
+@dataclass
+class ItemFile:
+    """One file of an item (role: original | motion | raw | jpeg; see domain/media.py),
+    with the places it can be read from and its verified copy on the NAS."""
+    role: str
+    name: str
+    size: int | None = None
+    sha256: str | None = None
+    places: list[Place] = field(default_factory=list)
+    nas_path: str | None = None
+    nas_sha256: str | None = None
+    nas_size: int | None = None
+    verified_at: float | None = None
+
+    @property
+    def verified(self) -> bool:
+        return bool(self.nas_sha256 and self.nas_path)

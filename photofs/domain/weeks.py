@@ -55,9 +55,16 @@ def parse_week_range(text: str) -> tuple[int, int]:
     return lo, hi
 
 
+# Capture times outside these years are a camera's or a file's nonsense (EXIF 9999-12-31,
+# 0000:00:00), not a photo's: they are refused, so one odd file never breaks a whole folder.
+FIRST_YEAR, LAST_YEAR = 1826, 2200
+
+
 def timestamp_of_wall_clock(local: dt.datetime, offset_min: int | None, zone: ZoneInfo) -> float:
     """An EXIF wall-clock time as UTC epoch seconds: with the camera's offset when
-    known, else read in the library's zone."""
+    known, else read in the library's zone. ValueError for a time no photo has."""
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:
+        raise ValueError(f"{local:%Y-%m-%d} is not a plausible capture date")
     if offset_min is not None:
         return local.replace(tzinfo=dt.timezone(dt.timedelta(minutes=offset_min))).timestamp()
     return local.replace(tzinfo=zone).timestamp()

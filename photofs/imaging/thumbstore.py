@@ -7,14 +7,16 @@ Encoding is deterministic, so a regenerated thumbnail has the same bytes and siz
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import diskcache
+import piexif
 
-from photofs.domain.items import Item
+from photofs.domain.items import Item, ItemFile
 from photofs.imaging.exif_record import exif_bytes, insert_exif
 from photofs.imaging.placeholder import placeholder
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, thumbnail_of
@@ -22,8 +24,9 @@ from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, thumbnail_of
 
 class ThumbStore:
     def __init__(self, folder: Path, size_limit_mb: int, long_side: int, max_pixels: int, tz: ZoneInfo,
-                 read_original: Callable[[Item], bytes]):
+                 read_original: Callable[[Item], bytes], files_of: Callable[[Item], list[ItemFile]] = lambda item: []):
         self.read_original = read_original
+        self.files_of = files_of  # the record lists every file of the item with its NAS copy
         self.cache = diskcache.Cache(str(folder), size_limit=size_limit_mb * 1024 * 1024,
                                      eviction_policy="least-recently-used")
         self.long_side = long_side
@@ -50,9 +53,25 @@ class ThumbStore:
         else:
             data = original if original is not None else self.read_original(item)
             thumb = make_thumbnail(data, self.long_side, self.max_pixels)
-        final = insert_exif(exif_bytes(replace(item, phash=thumb.phash), self.local_time(item)), thumb.pixels_jpeg)
+        final = self._stamped(replace(item, phash=thumb.phash), thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
         return final, thumb
+
+    def _stamped(self, item: Item, pixels_jpeg: bytes) -> bytes:
+        return insert_exif(exif_bytes(item, self.local_time(item), self.files_of(item)), pixels_jpeg)
+
+    def restamp(self, item: Item) -> int | None:
+        """Write the item's current record (say, its new NAS copies) into its cached
+        thumbnail, pixels unchanged; returns the new size, or None when none is cached
+        (the next one made carries the record anyway). Deterministic, like `make`."""
+        data = self.get(item)
+        if data is None:
+            return None
+        out = io.BytesIO()
+        piexif.remove(data, out)
+        final = self._stamped(item, out.getvalue())
+        self.cache.set(self.key(item), final)
+        return len(final)
 
     def get_or_make(self, item: Item) -> bytes:
         data = self.get(item)

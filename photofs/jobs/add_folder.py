@@ -1,17 +1,26 @@
 """`photofs add-folder DIR`: index a folder of originals, recursively, in place.
 
-Re-running does nothing new; a changed file (size or mtime) is re-indexed; a
-file that vanished is marked missing, never dropped.
+Every media kind is an item (stills, RAW, videos), and the files of one shot are
+one item (domain/media.py): a still with its motion video, a RAW with its JPEG.
+Everything else below the folder is written into the ledger as skipped, with why,
+so `photofs ledger` accounts for every file.
+
+Re-running does nothing new; a changed file (size or mtime) is re-indexed; a file
+that vanished is marked missing, never dropped, unless every file of its item has
+a verified NAS copy (then the copy serves) or photofs itself moved it to its trash.
 """
 
 from __future__ import annotations
 
+import mimetypes
 import os
+from itertools import groupby
 from pathlib import Path
 
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
-from photofs.domain.items import Item, ItemState, TimeSource
+from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
+from photofs.domain.media import ROLE_JPEG, ROLE_ORIGINAL, Group, group_folder
 from photofs.domain.weeks import timestamp_of_wall_clock
 from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage, open_image
@@ -32,42 +41,66 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
         raise PhotofsError(f"{root}: not a folder")
     root_s = os.path.realpath(root)
     cat = lib.catalog
+    cat.add_root(root_s, SOURCE)
     known = cat.source_fingerprints(SOURCE, root_s + os.sep)
     seen: set[str] = set()
     unreadable: list[str] = []
     summary = JobSummary("add-folder")
+    ledger: list[tuple] = []
 
     bar = tqdm(desc="indexing", unit=" files", disable=None if progress is None else not progress)
-    pending: list = []
-    for found in walk(root_s):
-        bar.update()
-        if isinstance(found, Unreadable):
-            unreadable.append(found.path)
-            summary.counts["unreadable"] += 1
-            summary.problem(found.path, f"cannot read: {found.reason}; left as it was")
+    pending: list[tuple[Item, list[ItemFile]]] = []
+
+    def flush():
+        cat.upsert_many([i for i, _ in pending], [f for _, f in pending])
+        cat.record_ledger(ledger)
+        pending.clear()
+        ledger.clear()
+
+    entries = walk(root_s, everything=True)
+    for folder_path, found_here in groupby(entries, key=lambda f: _source_id(os.path.dirname(f.path))):
+        media: dict[str, FileFound] = {}
+        for found in found_here:
+            bar.update()
+            name = _source_id(os.path.basename(found.path))
+            if isinstance(found, Unreadable):
+                unreadable.append(found.path)
+                summary.counts["unreadable"] += 1
+                summary.problem(found.path, f"cannot read: {found.reason}; left as it was")
+                ledger.append((folder_path, name, "error", None, f"cannot read: {found.reason}"))
+            elif isinstance(found, OtherFile):
+                if found.reason != "desktop metadata":  # litter is in the ledger, not worth a count
+                    summary.counts["skipped (not media)"] += 1
+                ledger.append((folder_path, name, "skipped", None, found.reason))
+            else:
+                media[name] = found
+        if not media:
             continue
-        if isinstance(found, OtherFile):
-            summary.counts["skipped (not a photo type)"] += 1
-            continue
-        source_id = _source_id(found.path)
-        seen.add(source_id)
-        old = known.get(source_id)
-        if old and old[1] == found.size and old[2] == found.mtime_ns and old[3] != ItemState.MISSING:
-            summary.counts["unchanged"] += 1
-            continue
-        item = index_file(lib, found, source_id)
-        pending.append(item)
-        if len(pending) >= BATCH:
-            cat.upsert_many(pending)
-            pending.clear()
-        if item.state == ItemState.ERROR:
-            summary.counts["errors"] += 1
-            summary.problem(source_id, item.error)
-        else:
-            summary.counts["re-indexed" if old else "new"] += 1
-        for warning in item.warnings:
-            summary.problem(source_id, warning)
-    cat.upsert_many(pending)
+        places = cat.places_in(folder_path)
+        groups, _ = group_folder(list(media))
+        for group in groups:
+            shown = media[group.shown]
+            source_id = _source_id(shown.path)
+            seen.add(source_id)
+            old = known.get(source_id)
+            if old and old[1] == shown.size and old[2] == shown.mtime_ns and old[3] != ItemState.MISSING \
+                    and _companions_unchanged(group, places, old[0]):
+                summary.counts["unchanged"] += 1
+                continue
+            item, files = index_group(lib, folder_path, group, media, source_id)
+            pending.append((item, files))
+            if len(pending) >= BATCH:
+                flush()
+            if item.state == ItemState.ERROR:
+                summary.counts["errors"] += 1
+                summary.problem(source_id, item.error)
+            else:
+                summary.counts["re-indexed" if old else "new"] += 1
+                if item.kind != "photo" or len(files) > 1:
+                    summary.counts[_kind_label(item, files)] += 1
+            for warning in item.warnings:
+                summary.problem(source_id, warning)
+    flush()
     bar.close()
 
     # Vanished files: only those under folders we could read (an unreadable
@@ -76,8 +109,29 @@ def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = N
     gone = [v[0] for sid, v in known.items()
             if sid not in seen and v[3] != ItemState.MISSING and not sid.startswith(blocked)]
     if gone:
-        summary.counts["missing"] += cat.mark_missing(gone)
+        kept = cat.safe_elsewhere(gone)
+        if kept:
+            summary.counts["moved away, served from the verified NAS copy"] += len(kept)
+        summary.counts["missing"] += cat.mark_missing([i for i in gone if i not in kept])
     return summary
+
+
+def _kind_label(item: Item, files: list[ItemFile]) -> str:
+    roles = {f.role for f in files}
+    if "motion" in roles:
+        return "of them motion or Live Photos"
+    if "raw" in roles and ROLE_JPEG in roles:
+        return "of them RAW + JPEG pairs"
+    return f"of them {item.kind}s"
+
+
+def _companions_unchanged(group: Group, places: dict, item_id: int) -> bool:
+    """Every companion in the group is already a place of this item, in the same role."""
+    for role, name in group.files[1:]:
+        known = places.get(name)
+        if known is None or known[0] != item_id or known[1] != role:
+            return False
+    return True
 
 
 def _source_id(path: str) -> str:
@@ -89,34 +143,62 @@ def _source_id(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def index_file(lib: LibraryFolder, found: FileFound, source_id: str) -> Item:
+def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, FileFound],
+                source_id: str) -> tuple[Item, list[ItemFile]]:
+    """One item from the files of one shot; problems become state=error, never an exception."""
+    shown = media[group.shown]
+    item = index_file(lib, shown, source_id, group.kind)
+    files = []
+    for role, name in group.files:
+        found = media[name]
+        f = ItemFile(role, name if role != ROLE_ORIGINAL else item.original_name, found.size,
+                     places=[Place(folder, _source_id(name), found.size)])
+        if found is shown:
+            f.sha256 = item.sha256
+        else:
+            try:
+                f.sha256 = sha256_file(found.path)
+            except OSError as e:
+                item.state, item.error = ItemState.ERROR, f"cannot read its {role} file {name}: {e.strerror or e}"
+        files.append(f)
+    return item, files
+
+
+def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str = "photo") -> Item:
     """Read one file's header and checksum into an Item; problems become state=error."""
     name = os.path.basename(source_id)
-    item = Item(source=SOURCE, source_id=source_id, original_name=name, size=found.size, mtime_ns=found.mtime_ns)
+    item = Item(source=SOURCE, source_id=source_id, original_name=name, size=found.size, mtime_ns=found.mtime_ns,
+                kind=kind, mime=mimetypes.guess_type(name)[0])
     if source_id != found.path:
         return _error(item, "file name is not valid UTF-8; rename the file to index it")
     if not name.isprintable():
         item.warnings.append("file name has control characters; indexed, shown escaped")
     if found.size == 0:
         return _error(item, "empty file (0 bytes)")
+    meta = None
     try:
-        with open(found.path, "rb") as f:
-            meta = read_header(open_image(f, lib.settings.max_pixels))
+        if kind == "photo":
+            with open(found.path, "rb") as f:
+                meta = read_header(open_image(f, lib.settings.max_pixels))
         item.sha256 = sha256_file(found.path)
     except BadImage as e:
         return _error(item, str(e))
     except OSError as e:
         return _error(item, f"cannot read: {e.strerror or e}")
-    item.width, item.height, item.mime = meta.width, meta.height, meta.mime
-    item.make, item.model = meta.make, meta.model
-    if meta.gps:
-        item.gps_lat, item.gps_lon, item.gps_alt = meta.gps
     cal = lib.calendar
-    if meta.taken_local is not None:
-        item.taken_at = timestamp_of_wall_clock(meta.taken_local, meta.tz_offset_min, cal.tz)
-        item.tz_offset_min = meta.tz_offset_min
-        item.time_source = TimeSource.EXIF
-    elif found.mtime_ns > 0:
+    if meta is not None:
+        item.width, item.height, item.mime = meta.width, meta.height, meta.mime or item.mime
+        item.make, item.model = meta.make, meta.model
+        if meta.gps:
+            item.gps_lat, item.gps_lon, item.gps_alt = meta.gps
+        if meta.taken_local is not None:
+            try:
+                item.taken_at = timestamp_of_wall_clock(meta.taken_local, meta.tz_offset_min, cal.tz)
+                item.tz_offset_min = meta.tz_offset_min
+                item.time_source = TimeSource.EXIF
+            except (ValueError, OverflowError) as e:
+                item.warnings.append(f"EXIF capture date ignored: {e}")
+    if item.taken_at is None and found.mtime_ns > 0:
         item.taken_at = found.mtime_ns / 1e9
         item.time_source = TimeSource.MTIME
     item.week = cal.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
@@ -126,5 +208,5 @@ def index_file(lib: LibraryFolder, found: FileFound, source_id: str) -> Item:
 
 def _error(item: Item, reason: str) -> Item:
     item.state = ItemState.ERROR
-    item.error = reason
+    item.error = " ".join(reason.split())  # one line, whatever the decoder said
     return item

@@ -22,7 +22,7 @@ from photofs.imaging.thumbnail import make_thumbnail
 from photofs.index.hamming import HammingIndex
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
-from photofs.sources.folder import FileFound, Unreadable, read_file, sha256_file, walk
+from photofs.sources.folder import FileFound, Unreadable, sha256_file, walk
 
 PHASH_BITS = 4
 
@@ -100,7 +100,7 @@ def _by_phash(lib, files: list[FileFound], items, matched: set[int], summary: Jo
     hashes, kept = [], []
     for found in files:
         try:
-            thumb = make_thumbnail(read_file(found.path), lib.settings.thumbnail_size, lib.settings.max_pixels)
+            thumb = make_thumbnail(Path(found.path).read_bytes(), lib.settings.thumbnail_size, lib.settings.max_pixels)
         except (BadImage, OSError):
             summary.counts["on the NAS only"] += 1
             summary.problem(found.path, "not in the catalog (and not a readable photo)")

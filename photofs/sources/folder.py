@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from photofs.imaging.decode import PHOTO_EXTENSIONS
+from photofs.domain.media import extension, kind_of
 
 # Desktop and NAS litter: never photos, never worth a line in the summary.
 IGNORED_NAMES = {".DS_Store", "Thumbs.db", "desktop.ini", ".Trashes", "$RECYCLE.BIN", "@eaDir",
@@ -28,8 +28,9 @@ class FileFound:
 
 @dataclass
 class OtherFile:
-    """A file that is not a photo type we index (yet): counted in the summary."""
+    """A file that is not media (or not a regular file): skipped, and said why."""
     path: str
+    reason: str = "not media"
 
 
 @dataclass
@@ -42,7 +43,9 @@ def is_ignored(name: str) -> bool:
     return name in IGNORED_NAMES or name.startswith("._")
 
 
-def walk(root: str) -> Iterator[FileFound | OtherFile | Unreadable]:
+def walk(root: str, everything: bool = False) -> Iterator[FileFound | OtherFile | Unreadable]:
+    """Media files below `root` (and the others, as OtherFile). With `everything`, desktop
+    litter is yielded too (as OtherFile), for the ledger; photofs's own trash never is."""
     stack = [root]
     while stack:
         folder = stack.pop()
@@ -55,15 +58,18 @@ def walk(root: str) -> Iterator[FileFound | OtherFile | Unreadable]:
         subfolders = []
         for entry in entries:
             if is_ignored(entry.name):
+                if everything and entry.name != ".photofs-trash" and not entry.is_dir(follow_symlinks=False):
+                    yield OtherFile(entry.path, "desktop metadata")
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
                     subfolders.append(entry.path)
                     continue
-                if not entry.is_file():
+                if not entry.is_file():  # a FIFO, a device, a dangling link: never read
+                    yield OtherFile(entry.path, "not a regular file")
                     continue
-                if os.path.splitext(entry.name)[1].lower() not in PHOTO_EXTENSIONS:
-                    yield OtherFile(entry.path)
+                if kind_of(entry.name) is None:
+                    yield OtherFile(entry.path, f"not media ({extension(entry.name) or 'no extension'})")
                     continue
                 st = entry.stat()
             except OSError as e:
@@ -71,11 +77,6 @@ def walk(root: str) -> Iterator[FileFound | OtherFile | Unreadable]:
                 continue
             yield FileFound(entry.path, st.st_size, st.st_mtime_ns)
         stack.extend(reversed(subfolders))  # depth-first, in name order
-
-
-def read_file(path: str) -> bytes:
-    with open(path, "rb") as f:
-        return f.read()
 
 
 def sha256_file(path: str) -> str:

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
 
 MAX_MEMBER_BYTES = 64 * 2**30     # larger than any photo or video a phone makes
 MAX_RATIO = 1000                  # a compression ratio beyond this is a bomb, not a JPEG
@@ -70,6 +72,10 @@ class Container:
 
     def read(self, name: str, limit: int) -> bytes:
         """The whole member, refused if larger than `limit`."""
+        raise NotImplementedError
+
+    def open(self, name: str) -> BinaryIO:
+        """One member as a binary stream, read in place (never extracted)."""
         raise NotImplementedError
 
     def stream(self, names: set[str]) -> Iterator[tuple[str, Iterator[bytes]]]:
@@ -127,6 +133,13 @@ class ZipContainer(Container):
         for name in sorted(names):
             yield name, self._chunks(name, MAX_MEMBER_BYTES)
 
+    def open(self, name: str) -> BinaryIO:
+        info = self._checked(name)  # zipfile stops at the declared size and checks the CRC at the end
+        try:
+            return self.zip.open(info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+            raise BadMember(f"cannot be read ({e})") from None
+
     def close(self) -> None:
         self.zip.close()
 
@@ -163,6 +176,22 @@ class TarContainer(Container):
         except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
             raise BadContainer(f"is truncated or corrupt ({e}); re-download this part") from None
 
+    def open(self, name: str) -> BinaryIO:
+        """A tar is read from the front: the member is found by a scan, then streamed."""
+        try:
+            tar = tarfile.open(self.path, "r:*")
+            info = tar.getmember(name)
+            if info.size > MAX_MEMBER_BYTES:
+                raise BadMember(f"declares {info.size:,} bytes: refused")
+            f = tar.extractfile(info)
+        except KeyError:
+            raise BadMember("is no longer in this part") from None
+        except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
+            raise BadContainer(f"is truncated or corrupt ({e}); re-download this part") from None
+        if f is None:
+            raise BadMember("is not a regular file")
+        return f
+
     def read(self, name: str, limit: int) -> bytes:
         for found, chunks in self.stream({name}):
             data = bytearray()
@@ -181,21 +210,34 @@ class FolderContainer(Container):
         self.path = path
 
     def members(self) -> Iterator[Member]:
+        """Regular files only: a FIFO or a link to /dev/zero named `*.jpg` would hang a read."""
         for folder, dirs, files in os.walk(self.path):
             dirs.sort()
             for f in sorted(files):
                 full = os.path.join(folder, f)
                 try:
-                    size = os.path.getsize(full)
+                    st = os.stat(full)
                 except OSError:
                     continue
-                yield Member(os.path.relpath(full, self.path).replace(os.sep, "/"), size)
+                if stat.S_ISREG(st.st_mode):
+                    yield Member(os.path.relpath(full, self.path).replace(os.sep, "/"), st.st_size)
+
+    def open(self, name: str) -> BinaryIO:
+        if check_name(name):
+            raise BadMember(check_name(name))
+        from photofs.sources.registry import open_regular
+        try:
+            return open_regular(str(self.path / name))
+        except OSError as e:
+            raise BadMember(f"cannot be read ({e.strerror or e})") from None
 
     def read(self, name: str, limit: int) -> bytes:
         if check_name(name):
             raise BadMember(check_name(name))
         full = self.path / name
         try:
+            if not full.is_file():
+                raise BadMember("is not a regular file")
             if full.stat().st_size > limit:
                 raise BadMember(f"is more than the {limit:,} bytes allowed for it")
             return full.read_bytes()

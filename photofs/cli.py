@@ -118,7 +118,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--state", choices=["indexed", "thumbnailed", "missing", "error"])
     c.add_argument("--json", action="store_true")
 
-    c = sub.add_parser("archive", help="copy originals to the NAS, verified")
+    c = sub.add_parser("ledger", help="account for every file and Takeout member: item, sidecar, skipped or error")
+    c.add_argument("--week", type=int, metavar="N", help="only what belongs to the items of life week N")
+    c.add_argument("--all", action="store_true", help="list every member, not only the summary and problems")
+    c.add_argument("--json", action="store_true")
+
+    c = sub.add_parser("archive", help="copy every file of every photo to the NAS, verified")
     c.add_argument("--weeks", metavar="A-B", help="only these life weeks (default: all)")
     c.add_argument("--json", action="store_true")
 

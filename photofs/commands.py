@@ -216,7 +216,7 @@ def cmd_week(args, library: Path) -> int:
     results = run_weeks(lib, args.n, all_pending=args.all_pending, quiet=args.quiet or args.json)
     if args.json:
         emit(args, results, "")
-    return 0
+    return 1 if any(r["failures"] for r in results) else 0
 
 
 def cmd_items(args, library: Path) -> int:
@@ -225,7 +225,7 @@ def cmd_items(args, library: Path) -> int:
     items = lib.catalog.items(week=args.week, states=states)
     tz = lib.calendar.tz
     if args.json:
-        emit(args, [_item_json(i, tz) for i in items], "")
+        emit(args, [_item_json(i, tz, lib.catalog.files(i.id)) for i in items], "")
         return 0
     for i in items:
         when = _local_iso(i.taken_at, tz) or "undated"
@@ -239,7 +239,7 @@ def _local_iso(ts: float | None, tz) -> str | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
 
 
-def _item_json(i: Item, tz) -> dict:
+def _item_json(i: Item, tz, files) -> dict:
     return {
         "id": i.id, "state": str(i.state), "error": i.error, "warnings": i.warnings,
         "source": i.source, "source_id": i.source_id, "original_name": i.original_name,
@@ -251,7 +251,18 @@ def _item_json(i: Item, tz) -> dict:
         "thumb_size": i.thumb_size, "kind": i.kind, "albums": i.albums, "description": i.description,
         "people": i.people, "favorited": i.favorited, "archived": i.archived, "trashed": i.trashed, "url": i.url,
         "nas_path": i.nas_path, "nas_verified": bool(i.nas_sha256),
+        "files": [{"role": f.role, "name": f.name, "size": f.size, "sha256": f.sha256,
+                   "places": [{"container": p.container, "member": p.member} for p in f.places],
+                   "nas_path": f.nas_path, "nas_sha256": f.nas_sha256, "nas_verified": f.verified} for f in files],
     }
+
+
+def cmd_ledger(args, library: Path) -> int:
+    from photofs.jobs.ledger import ledger
+    lib = LibraryFolder(library)
+    report = ledger(lib, args.week)
+    emit(args, report.as_dict(), report.as_text(verbose=args.all))
+    return 1 if report.unaccounted else 0
 
 
 def cmd_archive(args, library: Path) -> int:
@@ -278,7 +289,7 @@ def cmd_queue(args, library: Path) -> int:
         for item, state in rq.queue_entries(lib, [args.state] if args.state else None):
             rows.append({"id": item.id, "state": state, "original_name": item.original_name,
                          "taken_at": _local_iso(item.taken_at, tz), "nas_path": item.nas_path,
-                         "verified_copy": rq.verified_copy(item), "url": item.url})
+                         "verified_copy": rq.verified_copy(lib, item), "url": item.url})
         text = "\n".join(f"{r['id']:>6} {r['state']:<10} {r['taken_at'] or 'undated':<25} {printable(r['original_name'])}"
                          for r in rows) or "the removal queue is empty"
         emit(args, rows, text)

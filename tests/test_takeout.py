@@ -262,8 +262,8 @@ def test_a_killed_import_resumes_without_duplicates(library, tmp_path, monkeypat
     part = full_takeout().zip(tmp_path / "t.zip")
     real_flush, calls = job._flush, []
 
-    def flush_then_die(cat, pending, summary):
-        real_flush(cat, pending, summary)
+    def flush_then_die(cat, pending, summary, ledger):
+        real_flush(cat, pending, summary, ledger)
         calls.append(1)
         if len(calls) == 1:
             raise KeyboardInterrupt  # the user pressed Ctrl-C after the first batch

@@ -111,8 +111,9 @@ def test_new_items_appear_when_the_catalog_changes(library):
 
 def test_listing_and_stat_never_read_a_source(library, vfs, monkeypatch):
     put(library, 1, utc(2019, 4, 8, 12))
-    import photofs.sources.folder as folder
-    monkeypatch.setattr(folder, "read_file", lambda p: pytest.fail("listing touched a source"))
+    import photofs.sources.registry as registry
+    for source in registry.SOURCES.values():
+        monkeypatch.setattr(source, "open", lambda *a: pytest.fail("listing touched a source"))
     for name, st in vfs.listdir("/by-week/1508_2019-04-08"):
         assert vfs.stat(f"/by-week/1508_2019-04-08/{name}") == st
 

@@ -47,8 +47,10 @@ class FilesStore:
         """Record one file's verified NAS copy; returns whether the whole item is now verified."""
         with self.transaction() as db:
             now = time.time()
-            db.execute("UPDATE files SET nas_path=?, nas_sha256=?, nas_size=?, verified_at=? "
-                       "WHERE item_id=? AND role=? AND name=?", (nas_path, nas_sha256, nas_size, now, item_id, role, name))
+            # A companion first hashed here (Takeout motion videos): the verified copy's hash is its own.
+            db.execute("UPDATE files SET nas_path=?, nas_sha256=?, nas_size=?, verified_at=?, "
+                       "sha256=coalesce(sha256, ?), size=coalesce(size, ?) WHERE item_id=? AND role=? AND name=?",
+                       (nas_path, nas_sha256, nas_size, now, nas_sha256, nas_size, item_id, role, name))
             return _finish_if_complete(db, item_id, now)
 
     def set_archived(self, item_id: int, nas_path: str, nas_sha256: str, nas_size: int) -> None:
@@ -77,11 +79,13 @@ class FilesStore:
                     "(SELECT item_id FROM queue WHERE state='removed'))", chunk)}
         return out
 
-    def places_in(self, container: str) -> dict[str, tuple[int, str, str]]:
-        """member -> (item id, role, file name) for every place in one container."""
+    def places_in(self, container: str) -> dict[str, tuple[int, str, str, str | None]]:
+        """member -> (item id, role, file name, the item's error if it is in error) for
+        every place in one container."""
         with self._lock:
-            return {r[0]: (r[1], r[2], r[3]) for r in self._db.execute(
-                "SELECT member, item_id, role, name FROM item_files WHERE container=?", (container,))}
+            return {r[0]: (r[1], r[2], r[3], r[4]) for r in self._db.execute(
+                "SELECT f.member, f.item_id, f.role, f.name, CASE WHEN i.state = 'error' THEN i.error END "
+                "FROM item_files f JOIN items i ON i.id = f.item_id WHERE f.container=?", (container,))}
 
     # -- roots and the ledger -------------------------------------------------------
     def add_root(self, path: str, kind: str) -> None:
@@ -92,12 +96,13 @@ class FilesStore:
         with self._lock:
             return [tuple(r) for r in self._db.execute("SELECT path, kind FROM roots ORDER BY added_at, path")]
 
-    def record_ledger(self, rows: list[tuple[str, str, str, int | None, str | None]]) -> None:
-        """(container, member, what, item id, detail) for members that are not an item's file."""
+    def record_ledger(self, rows: list[tuple[str, str, str, int | None, str | None]], replace: bool = True) -> None:
+        """(container, member, what, item id, detail) for members that are not an item's file;
+        with replace=False, a member that has a row keeps it."""
         if rows:
             with self.transaction() as db:
-                db.executemany("INSERT OR REPLACE INTO ledger (container, member, what, item_id, detail) "
-                               "VALUES (?, ?, ?, ?, ?)", rows)
+                db.executemany(f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO ledger "
+                               "(container, member, what, item_id, detail) VALUES (?, ?, ?, ?, ?)", rows)
 
     def ledger_in(self, container: str) -> dict[str, tuple[str, int | None, str | None]]:
         with self._lock:

@@ -19,7 +19,6 @@ register_heif_opener()
 # warning at half its limit would otherwise pass silently.
 Image.MAX_IMAGE_PIXELS = None
 
-PHOTO_EXTENSIONS = {".jpg", ".jpeg", ".jpe", ".png", ".heic", ".heif", ".hif", ".tif", ".tiff", ".webp"}
 
 
 class BadImage(Exception):

@@ -129,7 +129,7 @@ def _companions_unchanged(group: Group, places: dict, item_id: int) -> bool:
     """Every companion in the group is already a place of this item, in the same role."""
     for role, name in group.files[1:]:
         known = places.get(name)
-        if known is None or known[0] != item_id or known[1] != role:
+        if known is None or known[0] != item_id or known[1] != role or known[3] is not None:
             return False
     return True
 

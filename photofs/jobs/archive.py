@@ -84,8 +84,8 @@ def archive(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: 
     root = nas_root(lib)
     summary = JobSummary("archive")
     cat = lib.catalog
-    items = [i for i in cat.items(weeks=weeks) if i.state in (ItemState.INDEXED, ItemState.THUMBNAILED)
-             and not i.trashed]
+    # Items in error too: a file Pillow cannot read is still the user's, and is copied like any other.
+    items = [i for i in cat.items(weeks=weeks) if i.state != ItemState.MISSING and not i.trashed]
     for item in tqdm(items, desc="archive", unit=" photos", disable=None if progress is None else not progress):
         files = cat.files(item.id)
         if files and all(f.verified and _still_there(Path(f.nas_path), f.nas_size) for f in files):

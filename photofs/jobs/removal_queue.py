@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import hashlib
+import errno
 import html
 import os
-import shutil
 from collections import defaultdict
 from pathlib import Path
 
@@ -20,6 +19,7 @@ from photofs.domain.items import Item
 from photofs.domain.sorting import PENDING, QueueState
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
+from photofs.sources.folder import sha256_file
 
 SAFE = (QueueState.ARCHIVED, QueueState.WORKSHEET)
 
@@ -35,28 +35,29 @@ def queue_entries(lib: LibraryFolder, states=None) -> list[tuple[Item, str]]:
     return out
 
 
-def verified_copy(item: Item) -> bool:
-    """The NAS copy is recorded and still there, byte for byte (re-hashed: safety first)."""
-    if not item.nas_sha256 or not item.nas_path:
+def verified_copy(lib: LibraryFolder, item: Item) -> bool:
+    """Every file of the item has a recorded NAS copy that is still there, byte for byte
+    (re-hashed: safety first). A still whose motion video is not on the NAS is not safe."""
+    files = lib.catalog.files(item.id)
+    if not files or not item.nas_sha256:
         return False
-    try:
-        path = Path(item.nas_path)
-        if path.stat().st_size != item.nas_size:
+    for f in files:
+        if not f.verified:
             return False
-        h = hashlib.sha256()
-        with open(path, "rb") as f:
-            while chunk := f.read(1 << 20):
-                h.update(chunk)
-        return h.hexdigest() == item.nas_sha256
-    except OSError:
-        return False
+        try:
+            path = Path(f.nas_path)
+            if path.stat().st_size != f.nas_size or sha256_file(str(path)) != f.nas_sha256:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def worksheet(lib: LibraryFolder, out: Path, weeks: tuple[int, int] | None = None) -> dict:
     entries = queue_entries(lib, [str(s) for s in PENDING])
     if weeks is not None:
         entries = [(i, s) for i, s in entries if i.week is not None and weeks[0] <= i.week <= weeks[1]]
-    offered = [i for i, state in entries if state in SAFE and verified_copy(i)]
+    offered = [i for i, state in entries if state in SAFE and verified_copy(lib, i)]
     waiting = [i for i, state in entries if i not in offered]
     page = render(lib, offered, waiting)
     tmp = out.with_name(out.name + ".tmp")
@@ -121,7 +122,7 @@ def confirm(lib: LibraryFolder, ids: list[int] | None = None, day: str | None = 
     if ids is not None and len(chosen) < len(set(ids)):
         missing = sorted(set(ids) - {i.id for i, _ in chosen})
         raise PhotofsError(f"not in the removal queue: {', '.join(map(str, missing))}")
-    unsafe = [i for i, state in chosen if state not in SAFE or not verified_copy(i)]
+    unsafe = [i for i, state in chosen if state not in SAFE or not verified_copy(lib, i)]
     if unsafe:
         raise PhotofsError(f"{len(unsafe)} of these have no verified NAS copy yet ({unsafe[0].original_name}, ...): "
                            "run photofs archive first; nothing was confirmed")
@@ -162,18 +163,37 @@ def absent_from_takeout(lib: LibraryFolder, parts: list[Path]) -> list[int]:
 
 
 def _to_trash(lib: LibraryFolder, item: Item) -> None:
-    """Folder originals are never deleted: they move into .photofs-trash/ on the NAS."""
+    """Folder originals are never deleted: every file of the item moves into
+    .photofs-trash/ on the NAS. Across file systems a move is a copy: it goes to a
+    temporary name, is verified, renamed, and only then is the original removed, so
+    a kill at any point leaves the original or a complete copy, never half of one."""
+    from photofs.jobs.archive import write_verified
     trash = Path(lib.settings.nas_path).expanduser() / ".photofs-trash"
-    src = Path(item.source_id)
-    if not src.exists():
-        return
-    dest = trash / src.relative_to(src.anchor)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    n = 2
+    for f in lib.catalog.files(item.id):
+        for place in f.places:
+            src = Path(place.container) / place.member
+            if not src.is_file():
+                continue
+            dest_folder = trash / src.parent.relative_to(src.anchor)
+            try:
+                dest_folder.mkdir(parents=True, exist_ok=True)
+                os.rename(src, _free_name(dest_folder, src.name))  # same file system: atomic
+                continue
+            except OSError as e:
+                if e.errno != errno.EXDEV:
+                    raise
+            with open(src, "rb") as stream:
+                write_verified(dest_folder, src.name, stream, f.sha256 if f.role == "original" else None)
+            src.unlink()
+
+
+def _free_name(folder: Path, name: str) -> Path:
+    dest, n = folder / name, 2
+    stem, suffix = os.path.splitext(name)
     while dest.exists():
-        dest = dest.with_name(f"{src.stem} ({n}){src.suffix}")
+        dest = folder / f"{stem} ({n}){suffix}"
         n += 1
-    shutil.move(src, dest)
+    return dest
 
 
 def cancel(lib: LibraryFolder, ids: list[int] | None) -> dict:

@@ -22,12 +22,17 @@ from photofs.domain.items import ItemState
 from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
-from photofs.imaging.exif_record import item_from_record, read_record
+from photofs.domain.sorting import QueueState
+from photofs.imaging.exif_record import files_from_record, item_from_record, read_record
 from photofs.imaging.phash import phash_and_variants
+from photofs.jobs.removal_queue import queue_entries
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.vfs import PhotoVFS
 from photofs.vfs.tree import Dir, MountState, key_str
+
+
+REMOVED = "removed"  # beside the views: photos deleted from Google, kept on the NAS
 
 
 def export_thumbs(lib: LibraryFolder, out: Path, views: list[str] | None = None) -> JobSummary:
@@ -39,6 +44,8 @@ def export_thumbs(lib: LibraryFolder, out: Path, views: list[str] | None = None)
     try:
         for view in views or VIEWS:
             _export_dir(vfs, f"/{view}", out / view, summary)
+        if not views:
+            _export_removed(lib, out / REMOVED, summary)
     except OSError as e:
         raise PhotofsError(f"cannot write to {out}: {e.strerror or e}") from None
     finally:
@@ -65,36 +72,70 @@ def _export_dir(vfs: PhotoVFS, path: str, dest: Path, summary: JobSummary) -> No
         os.utime(target, (st.mtime, st.mtime))
 
 
+def _export_removed(lib: LibraryFolder, dest: Path, summary: JobSummary) -> None:
+    """Photos confirmed deleted from Google are in no view, yet the NAS keeps them: the
+    backup must too, or a rebuild would forget them and their NAS copies."""
+    removed = [item for item, _ in queue_entries(lib, [str(QueueState.REMOVED)]) if item.phash]
+    if not removed:
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    taken: set[str] = set()
+    for item in removed:
+        name = f"{item.phash}.jpg" if f"{item.phash}.jpg" not in taken else f"{item.phash}~{item.id}.jpg"
+        taken.add(name)
+        try:
+            data = lib.thumbs.get_or_make(item)
+        except Exception as e:  # neither the cache, the source nor the NAS copy can give it back
+            summary.problem(item.original_name, f"no thumbnail to export ({e})")
+            continue
+        target = dest / name
+        if not (target.exists() and target.read_bytes() == data):
+            target.write_bytes(data)
+            summary.counts["written"] += 1
+        else:
+            summary.counts["unchanged"] += 1
+        if item.taken_at is not None:
+            os.utime(target, (item.taken_at, item.taken_at))
+
+
 def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
     if not folder.is_dir():
         raise PhotofsError(f"{folder}: not a folder of thumbnails")
     summary = JobSummary("rebuild")
     cat, store = lib.catalog, lib.thumbs
-    found: dict[tuple[str, str], tuple] = {}   # identity -> (item, jpeg)
+    found: dict[tuple[str, str], tuple] = {}   # identity -> (item, jpeg, its files)
     places: list[tuple[tuple[str, str], tuple[str, ...]]] = []
+    removed: set[tuple[str, str]] = set()
     for path in sorted(folder.rglob("*.jpg")):
         rel = path.relative_to(folder).parts
         try:
             data = path.read_bytes()
-            item = item_from_record(read_record(data))
-        except (OSError, ValueError) as e:
+            record = read_record(data)
+            item = item_from_record(record)
+        except (OSError, ValueError, TypeError) as e:
             summary.counts["not photofs thumbnails"] += 1
             summary.problem(str(path), str(e))
             continue
         key = (item.source, item.source_id)
-        found.setdefault(key, (item, data))
+        found.setdefault(key, (item, data, files_from_record(record)))
         if rel[0] in VIEWS:
             places.append((key, rel[:-1]))
+        elif rel[0] == REMOVED:
+            removed.add(key)
     # Items back into the catalog, their thumbnails back into the cache.
     existing = {(i.source, i.source_id) for i in cat.items()}
-    new = [item for key, (item, _) in found.items() if key not in existing]
-    for item in new:
+    new = [(item, files) for key, (item, _, files) in found.items() if key not in existing]
+    for item, _ in new:
         item.week = lib.calendar.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
         item.state = ItemState.INDEXED
-    cat.upsert_many(new)
+    cat.upsert_many([i for i, _ in new], [f or None for _, f in new])
+    for item, files in new:  # their verified NAS copies come back with them
+        for f in files:
+            if f.nas_path and f.nas_sha256:
+                cat.set_file_archived(item.id, f.role, f.name, f.nas_path, f.nas_sha256, f.nas_size)
     summary.counts["items restored"] = len(new)
     summary.counts["already in the catalog"] = len(found) - len(new)
-    for item, data in found.values():
+    for item, data, _ in found.values():
         item_id = cat.get_by_source(item.source, item.source_id).id
         item.id = item_id
         with Image.open(io.BytesIO(data)) as img:
@@ -106,6 +147,11 @@ def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
         store.cache.set(store.key(cat.get(item_id)), data)
     empty_dirs = [p.relative_to(folder).parts for p in folder.rglob("*") if p.is_dir()]
     _restore_sort_state(lib, found, places, [d for d in empty_dirs if d[0] in VIEWS and len(d) > 1], summary)
+    if removed:  # deleted from Google already: back in the queue, as removed
+        ids = [cat.get_by_source(*key).id for key in removed]
+        cat.apply_sort_change(SortChange(queue_add=set(ids)))
+        cat.set_queue_state(ids, QueueState.REMOVED, tuple(QueueState))
+        summary.counts["removed from the cloud"] = len(ids)
     return summary
 
 

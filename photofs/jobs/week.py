@@ -17,8 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import logging
+import sys
 from contextlib import contextmanager
 
+from photofs.domain.items import ItemState
 from photofs.domain.progress import WeekState, week_state
 from photofs.errors import PhotofsError
 from photofs.index import saved
@@ -69,6 +71,10 @@ def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quie
             result = run_week(lib, week)
             results.append(result)
             log.info("week %s: %s", week, result["summary"])
+            for problem in result["failures"]:
+                log.error("week %s: %s", week, problem)
+                if quiet:  # unattended: every failure is a line on stderr, and the exit code says so
+                    print(f"photofs: week {week}: {problem}", file=sys.stderr)
             if not quiet:
                 print(result["text"])
         return results
@@ -85,12 +91,15 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     if groups:
         lines.append(f"  near-duplicates to look at in /by-similar/: {', '.join(groups)}")
     archived = None
+    failures: list[str] = []
     if lib.settings.nas_path:
         try:
             archived = archive(lib, (week, week), progress=False)
             lines.append("  " + archived.as_text())
+            failures += [f"archive: {p}" for p in archived.problems]
         except PhotofsError as e:
             lines.append(f"  ! archive: {e}")
+            failures.append(f"archive could not run: {e}")
     else:
         lines.append("  (no NAS set in photofs.toml: originals not archived yet)")
     folder = lib.path / "worksheets"
@@ -98,17 +107,24 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     sheet = removal_queue.worksheet(lib, folder / f"week-{week:04d}.html", weeks=(week, week))
     if sheet["offered"]:
         lines.append(f"  {sheet['offered']} photos to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
-    cat.mark_reviewed(week)
+    # Reviewed only when nothing of the week is left behind: every item verified on the NAS,
+    # or in error with its reason in front of the user.
+    left = [i for i in cat.items(week=week) if not i.trashed and not i.nas_sha256 and i.state != ItemState.ERROR]
+    if left:
+        lines.append(f"  {len(left)} photos of this week are not on the NAS yet: the week stays open")
+    else:
+        cat.mark_reviewed(week)
+    failures += [f"{i.original_name}: {i.error}" for i in cat.items(week=week, states=[ItemState.ERROR])]
     done = thumbs.counts["made"] + (archived.counts["archived"] if archived else 0)
     cat.record_activity(dt.datetime.now(cal.tz).date().isoformat(), max(done, 1))
     figures = cat.week_figures().get(week)
-    state = week_state(figures, True)
+    state = week_state(figures, not left)
     lines.append(f"  this week is now: {state.label}")
     summary = {"thumbs": thumbs.counts, "similar groups": len(groups),
                "archived": dict(archived.counts) if archived else None, "worksheet": sheet["offered"],
-               "state": state.label}
+               "state": state.label, "reviewed": not left}
     return {"week": week, "folder": cal.folder_name(week), "summary": summary, "similar_groups": groups,
-            "text": "\n".join(lines)}
+            "failures": failures, "text": "\n".join(lines)}
 
 
 def similar_tree(lib: LibraryFolder):

@@ -3,8 +3,8 @@
 - `Takeout/Google Photos/<folder>/`: a year folder ("Photos from 2019", in any
   language: a short phrase ending in a year, and no album metadata) or an album
   (named by its metadata.json, else by the folder).
-- Motion photos: a still and its video with the same name in one folder
-  (`X.MP.jpg` + `X.MP`, `X.jpg`/`X.heic` + `X.mp4`/`X.mov`) are one photo.
+- Which files are one item (motion photos, Live Photos, RAW + JPEG) is the same
+  rule for every source: domain/media.py.
 - A date in the file name, for photos with neither sidecar nor EXIF.
 """
 
@@ -13,16 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from photofs.imaging.decode import PHOTO_EXTENSIONS
-
-VIDEO_EXTENSIONS = {".mp4", ".mov", ".m4v", ".3gp", ".avi", ".mkv", ".mts", ".webm", ".mp"}
-MEDIA_EXTENSIONS = PHOTO_EXTENSIONS | VIDEO_EXTENSIONS | {".gif", ".dng", ".cr2", ".nef", ".arw"}
 _YEAR_FOLDER = re.compile(r"^\D{0,40}?\b(18|19|20)\d{2}$")
 ROOT_MARKERS = ("Google Photos", "Google Fotos", "Google Foto", "Google Photos-Backup")
-
-
-def extension(name: str) -> str:
-    return "." + name.rsplit(".", 1)[1].lower() if "." in name else ""
 
 
 def split_member(name: str) -> tuple[str, str] | None:
@@ -39,16 +31,6 @@ def split_member(name: str) -> tuple[str, str] | None:
 
 def is_year_folder(folder: str) -> bool:
     return bool(_YEAR_FOLDER.match(folder.rsplit("/", 1)[-1]))
-
-
-def motion_partner(name: str, names: set[str]) -> str | None:
-    """The video that belongs to a still, if the folder has one."""
-    stem, ext = name.rsplit(".", 1) if "." in name else (name, "")
-    if ext.lower() not in ("jpg", "jpeg", "heic", "heif"):
-        return None
-    candidates = [stem] if stem.upper().endswith(".MP") else []  # X.MP.jpg + X.MP
-    candidates += [f"{stem}.{e}" for e in ("mp4", "MP4", "mov", "MOV")]
-    return next((c for c in candidates if c in names), None)
 
 
 _NAME_DATES = [

@@ -17,7 +17,7 @@ import pytest
 
 from conftest import BIRTH, ZONE
 from photofs.errors import PhotofsError
-from photofs.jobs.archive import TMP_PREFIX, archive, write_verified
+from photofs.jobs.archive import NAS_MARKER, TMP_PREFIX, archive, write_verified
 from photofs.jobs.import_takeout import import_takeout
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
@@ -130,12 +130,12 @@ def test_kill_9_mid_archive_then_resume(nas_lib):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     for path in nas.rglob("*"):  # every file under a final name is complete
-        if path.is_file() and not path.name.startswith(TMP_PREFIX) and not path.name.endswith(".json"):
+        if path.is_file() and not path.name.startswith((TMP_PREFIX, NAS_MARKER)) and not path.name.endswith(".json"):
             assert sha(path) in {i.sha256 for i in lib.catalog.items()}
     summary = archive(lib, progress=False)
     items = lib.catalog.items()
     assert all(i.nas_sha256 and sha(Path(i.nas_path)) == i.nas_sha256 for i in items)
     assert not list(nas.rglob(TMP_PREFIX + "*"))
-    photos = [p for p in nas.rglob("*") if p.is_file() and not p.name.endswith(".json")]
+    photos = [p for p in nas.rglob("*") if p.is_file() and not p.name.endswith(".json") and p.name != NAS_MARKER]
     assert len(photos) == len({i.nas_path for i in items}) == len(items) - 1  # no duplicates (one exact copy shared)
     assert summary.counts["archived"] + summary.counts["already archived"] == len(items)

@@ -79,6 +79,10 @@ class FilesStore:
                     "(SELECT item_id FROM queue WHERE state='removed'))", chunk)}
         return out
 
+    def verified_file_count(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM files WHERE nas_sha256 IS NOT NULL").fetchone()[0]
+
     def places_in(self, container: str) -> dict[str, tuple[int, str, str, str | None]]:
         """member -> (item id, role, file name, the item's error if it is in error) for
         every place in one container."""

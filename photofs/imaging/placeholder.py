@@ -1,4 +1,4 @@
-"""A clear placeholder thumbnail for what photofs cannot draw yet (videos)."""
+"""A clear placeholder thumbnail for what photofs cannot draw yet (videos, RAW)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,6 @@ def placeholder(item: Item, long_side: int) -> Image.Image:
     r = h // 5
     cx, cy = w // 2, h // 2 - h // 10
     d.polygon([(cx - r // 2, cy - r), (cx - r // 2, cy + r), (cx + r, cy)], fill=(230, 230, 230))
-    d.text((8, h - 40), "video (no preview yet)", fill=(200, 200, 200))
+    d.text((8, h - 40), f"{'RAW' if item.kind == 'raw' else 'video'} (no preview yet)", fill=(200, 200, 200))
     d.text((8, h - 22), item.original_name[:40], fill=(255, 255, 255))
     return img

@@ -48,7 +48,7 @@ class ThumbStore:
 
     def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, Thumbnail]:
         """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed)."""
-        if item.kind == "video":
+        if item.kind in ("video", "raw"):  # until their decoders land: a clear placeholder
             thumb = thumbnail_of(placeholder(item, self.long_side), self.long_side)
         else:
             data = original if original is not None else self.read_original(item)

@@ -51,6 +51,7 @@ from photofs.sources.folder import sha256_file
 from photofs.sources.registry import read_all
 
 TMP_PREFIX = ".photofs-tmp-"
+NAS_MARKER = ".photofs-nas"
 CHUNK = 1 << 20
 # Errors that mean the NAS itself cannot take files now: the job stops, nothing is half-written.
 NAS_WIDE = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.ENODEV, errno.ENXIO,
@@ -62,12 +63,28 @@ class SourceError(OSError):
 
 
 def nas_root(lib: LibraryFolder) -> Path:
+    """The NAS folder, checked to be the one photofs archives into. An unmounted share
+    leaves its empty mount point behind: copies written there would land on the laptop
+    and vanish under the share once it is mounted again. The marker file tells them apart."""
     if not lib.settings.nas_path:
         raise PhotofsError("no NAS folder is set: add nas_path to photofs.toml (or photofs init --nas DIR)")
     root = Path(lib.settings.nas_path).expanduser()
     if not root.is_dir():
         raise PhotofsError(f"NAS folder {root} is not reachable (not mounted?); nothing was copied")
+    marker = root / NAS_MARKER
+    if not marker.exists():
+        if lib.catalog.verified_file_count():
+            raise PhotofsError(f"NAS folder {root} has no {NAS_MARKER}, yet photofs archived there before: "
+                               "is the share mounted? Nothing was copied")
+        try:
+            marker.write_text("photofs archives this folder; see photofs.log in the library for its runs\n")
+        except OSError as e:
+            raise PhotofsError(f"cannot write to the NAS folder {root} ({e.strerror or e}); nothing was copied") from None
     return root
+
+
+def _still_mounted(root: Path) -> bool:
+    return (root / NAS_MARKER).exists()
 
 
 def destination_folder(lib: LibraryFolder, item: Item) -> Path:
@@ -91,6 +108,8 @@ def archive(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: 
         if files and all(f.verified and _still_there(Path(f.nas_path), f.nas_size) for f in files):
             summary.counts["already archived"] += 1
             continue
+        if not _still_mounted(root):
+            raise PhotofsError(_nas_error(root, OSError(errno.ENODEV, "gone"), summary))
         try:
             done = archive_item(lib, root, item, files)
         except SourceError as e:
@@ -120,7 +139,7 @@ def archive(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: 
 def archive_item(lib: LibraryFolder, root: Path, item: Item, files: list[ItemFile]) -> bool:
     """Copy and verify every file of one item not yet verified; True once all of them are."""
     cat = lib.catalog
-    folder = inside(root, root / destination_folder(lib, item))
+    folder = _make_folder(root, destination_folder(lib, item))
     shown: tuple[str, str] | None = None  # (the shown file's own stem, the stem its copy got)
     complete = False
     for f in files:
@@ -130,6 +149,8 @@ def archive_item(lib: LibraryFolder, root: Path, item: Item, files: list[ItemFil
             with _open_source(lib, item, f) as (stream, expected_sha):
                 final, sha, size = write_verified(folder, nas_name(f, shown), stream, expected_sha)
             inside(root, final)
+            if not _still_mounted(root):  # written, but not to the NAS: never recorded as a copy
+                raise OSError(errno.ENODEV, "the NAS folder went away", str(root))
             os.utime(final, (time.time(), item.taken_at or time.time()))
             complete = cat.set_file_archived(item.id, f.role, f.name, str(final), sha, size)
         if shown is None:
@@ -187,6 +208,16 @@ class _Checked:
             raise SourceError(str(e) or type(e).__name__) from None
 
 
+def _make_folder(root: Path, relative: Path) -> Path:
+    """Create the destination below the NAS folder, never the NAS folder itself: an
+    unmounted share must fail here, not be recreated on the laptop's disk."""
+    folder = root
+    for part in relative.parts:
+        folder = inside(root, folder / part)
+        folder.mkdir(exist_ok=True)
+    return folder
+
+
 def inside(root: Path, path: Path) -> Path:
     """`path` resolved, refused unless it is inside the NAS folder: no name is ever a path."""
     real_root = Path(os.path.realpath(root))
@@ -197,14 +228,14 @@ def inside(root: Path, path: Path) -> Path:
 
 
 def _nas_wide(root: Path, e: OSError) -> bool:
-    return e.errno in NAS_WIDE or not root.is_dir()
+    return e.errno in NAS_WIDE or not _still_mounted(root)
 
 
 def _nas_error(root: Path, e: OSError, summary: JobSummary) -> str:
     done = summary.counts["archived"]
     if e.errno in (errno.ENOSPC, errno.EDQUOT):
         return f"the NAS is full ({root}); {done} photos were archived and verified, none is half-written. Free space and run archive again"
-    if not root.is_dir():
+    if not _still_mounted(root):
         return f"the NAS folder {root} went away during the archive; {done} photos were archived and verified. Run archive again when it is back"
     return f"cannot write to the NAS ({e.strerror or e}: {root}); {done} photos were archived and verified"
 
@@ -225,7 +256,7 @@ def write_verified(folder: Path, name: str, stream, expected_sha: str | None = N
     `expected_sha` (the catalog's) is given, bytes that differ from it are refused:
     the original changed since it was indexed.
     """
-    folder.mkdir(parents=True, exist_ok=True)
+    folder.mkdir(exist_ok=True)  # its parent must exist: see _make_folder
     for leftover in folder.glob(TMP_PREFIX + "*"):  # an earlier run killed mid-copy
         leftover.unlink(missing_ok=True)
     tmp = folder / f"{TMP_PREFIX}{os.getpid()}-{time.monotonic_ns()}"

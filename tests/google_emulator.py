@@ -245,6 +245,11 @@ class Emulator:
                 if found is None or emu.now() > found[1]:
                     return self._send(403, b"this URL has expired", "text/plain")
                 m = emu.media[found[0]]
+                if m.mime.startswith("video/") and suffix != "dv":
+                    # As Google does: a video's baseUrl without `=dv` gives a still frame, never the video.
+                    buf = io.BytesIO()
+                    Image.new("RGB", (64, 36), (20, 20, 20)).save(buf, "JPEG")
+                    return self._send(200, buf.getvalue(), "image/jpeg")
                 if suffix.startswith("w") and "-h" in suffix:
                     w, h = (int(x) for x in suffix[1:].split("-h"))
                     img = Image.open(io.BytesIO(m.content))

@@ -48,7 +48,7 @@ from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.sources import MAX_ORIGINAL_BYTES
 from photofs.sources.folder import sha256_file
-from photofs.sources.registry import read_all
+from photofs.sources.registry import read_all, source_of
 
 TMP_PREFIX = ".photofs-tmp-"
 NAS_MARKER = ".photofs-nas"
@@ -181,7 +181,7 @@ def _open_source(lib: LibraryFolder, item: Item, f: ItemFile):
     except OSError as e:
         raise SourceError(str(e)) from None
     expected = f.sha256
-    if item.source == "takeout" and f.role in (ROLE_ORIGINAL, ROLE_JPEG) and _wants_sidecar_metadata(item, f):
+    if source_of(item).sidecar_metadata and f.role in (ROLE_ORIGINAL, ROLE_JPEG) and _wants_sidecar_metadata(item, f):
         try:
             data = read_all(stream, MAX_ORIGINAL_BYTES)
         except OSError as e:

@@ -20,6 +20,7 @@ from photofs.domain.sorting import PENDING, QueueState
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.sources.folder import sha256_file
+from photofs.sources.registry import source_of
 
 SAFE = (QueueState.ARCHIVED, QueueState.WORKSHEET)
 
@@ -128,7 +129,7 @@ def confirm(lib: LibraryFolder, ids: list[int] | None = None, day: str | None = 
                            "run photofs archive first; nothing was confirmed")
     moved = 0
     for item, _ in chosen:
-        if item.source == "folder":
+        if source_of(item).owns_originals:
             _to_trash(lib, item)
             moved += 1
     n = lib.catalog.set_queue_state([i.id for i, _ in chosen], QueueState.REMOVED, SAFE)

@@ -14,6 +14,7 @@ from photofs.sources.google.client import QuotaSpent
 from photofs.imaging.decode import BadImage
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
+from photofs.sources.registry import source_of
 
 
 def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None) -> JobSummary:
@@ -32,7 +33,7 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
         summary.problem("Google", str(e))
     google_day_over = False
     for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
-        if google_day_over and item.source == "library":
+        if google_day_over and source_of(item).kind == "google":
             summary.counts["waiting for tomorrow's Google quota"] += 1
             continue
         try:
@@ -54,7 +55,7 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             continue
         cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
         summary.counts["made"] += 1
-    if any(i.source in ("library", "picker") for i in todo):
+    if any(source_of(i).kind == "google" for i in todo):
         from photofs.jobs.twins import join_google_twins
         joined = join_google_twins(lib)
         if joined:

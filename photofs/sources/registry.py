@@ -23,8 +23,11 @@ CHUNK = 1 << 20
 
 
 class Source(Protocol):
-    name: str           # the value of items.source
-    kind: str           # folder | takeout | google: how its places are read
+    name: str               # the value of items.source
+    kind: str               # folder | takeout | google: how its places are read
+    owns_originals: bool    # the originals are the user's own files (moved to photofs's trash at confirm)
+    sidecar_metadata: bool  # Google keeps GPS and descriptions beside the file: written into the NAS copy
+    rereadable: bool        # the original can be read again later (a picked item cannot)
 
     def open(self, lib, item: Item, place: Place) -> BinaryIO: ...
 
@@ -32,6 +35,7 @@ class Source(Protocol):
 class FolderSource:
     """Originals in place on disk or on the NAS: a place is (folder, file name)."""
     name = kind = "folder"
+    owns_originals, sidecar_metadata, rereadable = True, False, True
 
     def open(self, lib, item, place):
         return open_regular(os.path.join(place.container, place.member))
@@ -51,6 +55,7 @@ class FolderSource:
 class TakeoutSource:
     """Members of Takeout parts (.zip, .tgz, unpacked folders), read in place."""
     name = kind = "takeout"
+    owns_originals, sidecar_metadata, rereadable = False, True, True
 
     def open(self, lib, item, place):
         from photofs.sources.takeout.reader import open_member
@@ -77,9 +82,11 @@ class TakeoutSource:
 class GoogleSource:
     """Items found through Google's APIs: a place is (library|picker, media item id)."""
     kind = "google"
+    owns_originals = sidecar_metadata = False
 
     def __init__(self, name: str):
         self.name = name
+        self.rereadable = name != "picker"
 
     def open(self, lib, item, place):
         if place.container == "picker":

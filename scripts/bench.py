@@ -262,6 +262,60 @@ def bench_vips(n_images: int) -> None:
              "vipsthumbnail (libvips shrink-on-load, thumbnail only), one process for all files")
 
 
+def bench_archive(root: Path, n_files: int, file_mb: int, sparse_gb: float) -> None:
+    """archive (stream + hash, fsync, read back + hash, link) of every file, vs `cp` then
+    `sha256sum` of the copies in the same run; and the peak memory of archiving one
+    multi-GB video (a sparse file) against the same command's start-up."""
+    import resource
+    import shutil
+    from photofs.jobs.add_folder import add_folder
+    from photofs.jobs.archive import archive
+    src, nas, plain = root / "arch-src", root / "arch-nas", root / "arch-cp"
+    for d in (src, nas, plain):
+        d.mkdir()
+    rng = np.random.default_rng(5)
+    for i in range(n_files):  # videos: archived byte for byte, no decoding on the way
+        (src / f"VID_{i:04d}.mp4").write_bytes(rng.integers(0, 256, file_mb << 20, dtype=np.uint8).tobytes())
+    total = n_files * (file_mb << 20) / 1e6
+    lib = LibraryFolder.create(root / "arch-lib", Settings(birth_date="1980-01-01", time_zone="UTC", nas_path=str(nas)))
+    add_folder(lib, src, progress=False)
+    t = time.perf_counter()
+    archive(lib, progress=False)
+    ours = time.perf_counter() - t
+    files = sorted(map(str, src.iterdir()))
+    t = time.perf_counter()
+    subprocess.run(["cp", "-t", str(plain), *files], check=True)
+    subprocess.run(["sync", "-f", str(plain)], check=True)
+    subprocess.run(["sha256sum", *sorted(map(str, plain.iterdir()))], check=True, capture_output=True)
+    base = time.perf_counter() - t
+    emit(f"archive of {n_files} files of {file_mb} MB", total / ours, "MB/s", total / base,
+         "cp, sync, then sha256sum of the copies", note="ours also hashes while reading and fsyncs each file")
+    lib.close()
+    shutil.rmtree(src), shutil.rmtree(nas), shutil.rmtree(plain)
+
+    # Peak memory: a sparse "video" of several GB, archived by the real command in a child.
+    src.mkdir(), nas.mkdir()
+    with open(src / "long-clip.mov", "wb") as f:
+        f.truncate(int(sparse_gb * 2**30))
+    lib = LibraryFolder.create(root / "arch-lib2", Settings(birth_date="1980-01-01", time_zone="UTC", nas_path=str(nas)))
+    add_folder(lib, src, progress=False)
+    lib.close()
+
+    def peak_kb(args: list[str]) -> int:
+        code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, capture_output=True); "
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+        out = subprocess.run([sys.executable, "-c", code, *args], check=True, capture_output=True, text=True)
+        return int(out.stdout.strip())
+
+    cli = [sys.executable, "-m", "photofs", "-L", str(lib.path)]
+    started = peak_kb(cli + ["status", "--json"])
+    archived = peak_kb(cli + ["archive", "--json"])
+    emit(f"peak resident memory archiving a {sparse_gb:g} GB video", archived / 1024, "MiB", started / 1024,
+         "the same command's start-up (photofs status)", growth_mib=round((archived - started) / 1024, 1))
+    shutil.rmtree(nas, ignore_errors=True)
+    del resource
+
+
 def main() -> int:
     import bench_scale
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -278,6 +332,7 @@ def main() -> int:
         bench_vips(2 if a.quick else 5)
         bench_hashing(50 if a.quick else 200)
         bench_catalog(root, 2_000 if a.quick else 10_000)
+        bench_archive(root, 4 if a.quick else 8, 16 if a.quick else 64, 0.5 if a.quick else 4)
         if not a.quick:
             bench_takeout(root, 100_000)
         lib, planted = synthetic_library(root, 20_000, burst=1900)  # the VFS figures at desk size

@@ -530,3 +530,51 @@ def test_the_ledger_finds_what_no_import_has_seen(nas_library, tmp_path, capsys)
     assert code == 1 and "1 unaccounted" in out and "IMG_NEW.JPG" in out
     week = lib.catalog.items()[0].week
     assert CLI(capsys, lib.path).json("ledger", "--week", str(week))["unaccounted"] == 0
+
+
+def test_a_truncated_heic_is_one_line_of_error(library, tmp_path):
+    from pillow_heif import register_heif_opener
+    register_heif_opener()
+    buf = io.BytesIO()
+    Image.new("RGB", (256, 256), (10, 200, 30)).save(buf, "HEIF")
+    d = tmp_path / "heic"
+    d.mkdir()
+    (d / "cut.heic").write_bytes(buf.getvalue()[:-10])
+    add_folder(library, d, progress=False)
+    thumbs = make_thumbs(library, progress=False)
+    item = library.catalog.items()[0]
+    assert item.state == "error" and "\n" not in item.error and "end of file" in item.error.lower()
+    assert len([p for p in thumbs.problems if "cut.heic" in p]) == 1 and "\n" not in thumbs.as_text().split("! ")[-1]
+
+
+def test_a_catalog_from_before_item_files_keeps_its_verified_copies(tmp_path):
+    """Migration 11 on a catalog of the previous schema: folder and Google items get their
+    file, Takeout places name theirs, and verified NAS copies carry over."""
+    import sqlite3
+    from photofs.catalog.schema import MIGRATIONS
+    path = tmp_path / "old.sqlite"
+    db = sqlite3.connect(path)
+    for v, script in enumerate(MIGRATIONS[:10]):
+        db.executescript(f"BEGIN; {script}; PRAGMA user_version={v + 1}; COMMIT;")
+    cols = "source, source_id, original_name, size, sha256, state, updated_at, nas_path, nas_sha256, nas_size"
+    db.execute(f"INSERT INTO items ({cols}) VALUES ('folder', '/photos/2019/a.jpg', 'a.jpg', 10, 'aa', "
+               "'thumbnailed', 1, '/nas/a.jpg', 'aa', 10)")
+    db.execute(f"INSERT INTO items ({cols}) VALUES ('takeout', 't|1|bb', 'b.jpg', 20, 'bb', 'indexed', 1, "
+               "NULL, NULL, NULL)")
+    db.execute(f"INSERT INTO items ({cols}) VALUES ('library', 'g1', 'c.jpg', NULL, NULL, 'indexed', 1, "
+               "NULL, NULL, NULL)")
+    db.execute("INSERT INTO item_files VALUES (2, 'original', '/t.zip', 'Takeout/Google Photos/x/b.jpg', 20)")
+    db.execute("INSERT INTO item_files VALUES (2, 'original', '/t.zip', 'Takeout/Google Photos/album/b.jpg', 20)")
+    db.execute("INSERT INTO item_files VALUES (2, 'motion', '/t.zip', 'Takeout/Google Photos/x/b.mp4', 30)")
+    db.execute("INSERT INTO item_files VALUES (2, 'google', 'library', 'g2', NULL)")
+    db.commit()
+    db.close()
+    from photofs.catalog import Catalog
+    cat = Catalog(path)
+    a, b, c = (cat.files(i) for i in (1, 2, 3))
+    assert [(f.role, f.name, f.verified) for f in a] == [("original", "a.jpg", True)]
+    assert a[0].places[0].container == "/photos/2019" and a[0].places[0].member == "a.jpg"
+    assert [(f.role, f.name) for f in b] == [("original", "b.jpg"), ("motion", "b.mp4")]
+    assert len(b[0].places) == 3  # two in the part, one in Google
+    assert [(f.role, f.name) for f in c] == [("original", "c.jpg")]
+    cat.close()

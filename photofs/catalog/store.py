@@ -173,7 +173,7 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
     def set_error(self, item_id: int, reason: str) -> None:
         with self.transaction() as db:
             db.execute("UPDATE items SET state=?, error=?, updated_at=? WHERE id=?",
-                       (str(ItemState.ERROR), reason, time.time(), item_id))
+                       (str(ItemState.ERROR), " ".join(reason.split()), time.time(), item_id))  # one line, always
 
     def state_counts(self) -> dict[str, int]:
         with self._lock:

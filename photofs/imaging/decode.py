@@ -54,7 +54,7 @@ def decode_upright(img: Image.Image, min_side: int) -> Image.Image:
             upright = _flatten(upright)
         return upright
     except (OSError, SyntaxError, ValueError, EOFError, Image.DecompressionBombError) as e:
-        reason = str(e) or type(e).__name__
+        reason = " ".join(str(e).split()) or type(e).__name__  # one line: libheif ends its messages with one
         if "truncated" in reason:
             raise BadImage("image file is truncated") from None
         raise BadImage(f"cannot decode image ({reason})") from None

@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from photofs.catalog.sort_state import SortChange
+from photofs.domain.sorting import SortChange
 from photofs.domain.items import Item, ItemState
 from photofs.index import saved
 from photofs.index.snapshot import Snapshot

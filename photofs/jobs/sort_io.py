@@ -19,8 +19,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from photofs.catalog.sort_state import SortChange
-from photofs.domain.sorting import TO_DELETE, VIEWS
+from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.vfs.tree import MountState, key_path, key_str

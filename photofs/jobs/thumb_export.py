@@ -17,9 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from photofs.catalog.sort_state import SortChange
 from photofs.domain.items import ItemState
-from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
+from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
 from photofs.imaging.exif_record import item_from_record, read_record

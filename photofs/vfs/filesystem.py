@@ -25,9 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from photofs.catalog.sort_state import SortChange
 from photofs.domain.names import hash_of_name
-from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
+from photofs.domain.sorting import SORTED, TO_DELETE, SortChange, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
 from photofs.vfs.errors import VFSError, not_found
 from photofs.vfs.overlay import Overlay

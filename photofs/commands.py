@@ -151,7 +151,7 @@ def cmd_group(args, library: Path) -> int:
         else:
             print("bringing the saved grouping up to date (--full regroups every photo)...", flush=True)
     started = time.monotonic()
-    tree = saved.similar_tree(lib.index_path, snap, lib.settings, lib.catalog)
+    tree = by_similar.saved_tree(lib.index_path, snap, lib.settings, lib.catalog)
     data = {"photos": len(snap), "groups": len(tree.leaves), "grouped": int(sum(len(r) for r in tree.leaves.values())),
             "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold,
             "regrouped": full}

@@ -26,6 +26,7 @@ from photofs.jobs import removal_queue
 from photofs.jobs.archive import archive
 from photofs.jobs.thumbs import make_thumbs
 from photofs.library_folder import LibraryFolder
+from photofs.views import by_similar
 
 
 class Locked(PhotofsError):
@@ -115,7 +116,7 @@ def similar_tree(lib: LibraryFolder):
     """(snapshot, /by-similar/ tree) of the library as it is now: the mount's own,
     saved in LIBRARY/index/ and brought up to date, not regrouped on every call."""
     snap = saved.current(lib.catalog, lib.index_path)
-    return snap, saved.similar_tree(lib.index_path, snap, lib.settings, lib.catalog)
+    return snap, by_similar.saved_tree(lib.index_path, snap, lib.settings, lib.catalog)
 
 
 def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:

@@ -100,7 +100,7 @@ class MountState:
             return
         self.trees = Trees(self.snap, lib.settings)
         self.trees.replace(by_similar.NAME,
-                           lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
+                           lambda: by_similar.saved_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
         if previous is not None:
             previous.superseded = previous.superseded or supersede
             if self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:

@@ -4,7 +4,6 @@ non-zero exit; tracebacks go to the library's log, never to the terminal."""
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import traceback
@@ -13,7 +12,6 @@ from pathlib import Path
 import platformdirs
 
 from photofs import __version__
-from photofs.domain.weeks import parse_week_range
 from photofs.errors import PhotofsError
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
@@ -202,19 +200,4 @@ def _log_crash(library: Path) -> Path:
     except OSError:
         pass
     return log_path
-
-
-def emit(args, data, text: str) -> None:
-    """--json prints the data; otherwise the text for people."""
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, sort_keys=True, default=str))
-    elif text:
-        print(text)
-
-
-def week_range(text: str) -> tuple[int, int]:
-    try:
-        return parse_week_range(text)
-    except ValueError as e:
-        raise PhotofsError(str(e)) from None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
 import sys
@@ -10,14 +11,28 @@ from pathlib import Path
 
 import tzlocal
 
-from photofs.cli import emit, week_range
 from photofs.domain.items import Item, ItemState
 from photofs.domain.names import printable
-from photofs.domain.weeks import LIFE_WEEKS
+from photofs.domain.weeks import LIFE_WEEKS, parse_week_range
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
 
+
+
+def emit(args, data, text: str) -> None:
+    """--json prints the data; otherwise the text for people."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text:
+        print(text)
+
+
+def week_range(text: str) -> tuple[int, int]:
+    try:
+        return parse_week_range(text)
+    except ValueError as e:
+        raise PhotofsError(str(e)) from None
 
 def cmd_init(args, library: Path) -> int:
     tz = args.tz or _local_zone()
@@ -109,7 +124,7 @@ def cmd_mount(args, library: Path) -> int:
 def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True,
            xattrs: bool | None = None, backend: str = "auto") -> int | None:
     """Mount in the background (returns the server's pid) or serve here until unmounted."""
-    from photofs.jobs.mounting import check_fuse_available, check_mountpoint, choose_backend, mount_in_background
+    from photofs.starters.mount import check_fuse_available, check_mountpoint, choose_backend, mount_in_background
     mountpoint = mountpoint.expanduser().absolute()
     backend = choose_backend(backend)
     if not foreground:
@@ -161,7 +176,7 @@ def cmd_group(args, library: Path) -> int:
 
 
 def cmd_serve(args, library: Path) -> int:
-    from photofs.jobs.serving import serve_webdav
+    from photofs.starters.webdav import serve_webdav
     lib = LibraryFolder(library)  # fails with one clear line when the library is not there
     lib.close()
     serve_webdav(lib.path, args.host, args.port, args.password_file, args.user)
@@ -169,7 +184,7 @@ def cmd_serve(args, library: Path) -> int:
 
 
 def cmd_umount(args, library: Path) -> int:
-    from photofs.jobs.mounting import unmount
+    from photofs.starters.mount import unmount
     unmount(args.mountpoint.expanduser().absolute())
     return 0
 

@@ -15,9 +15,10 @@ error (one line on stderr), 2 a mistyped command, 3 another run holds the lock.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 from contextlib import contextmanager
+
+from filelock import FileLock, Timeout
 
 from photofs.domain.progress import WeekState, week_state
 from photofs.errors import PhotofsError
@@ -35,23 +36,25 @@ class Locked(PhotofsError):
 
 @contextmanager
 def library_lock(lib: LibraryFolder):
-    path = lib.path / ".photofs.lock"
-    with open(path, "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Locked(f"another photofs run is working on {lib.path}; try again later") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """One `photofs week` at a time per library, on every system (filelock: flock on
+    POSIX, msvcrt on Windows); a lock left by a killed run is freed by the system."""
+    lock = FileLock(lib.path / ".photofs.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise Locked(f"another photofs run is working on {lib.path}; try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def unfinished_weeks(lib: LibraryFolder) -> list[int]:
     figures = lib.catalog.week_figures()
     reviewed = lib.catalog.reviewed_weeks()
-    # Before-birth weeks (old scans) are pending work too; they come first.
-    return [w for w in sorted(figures) if week_state(figures[w], w in reviewed) < WeekState.ARCHIVED]
+    # Reviewing is a step of its own: a week `archive` finished that nobody has been
+    # through is still to do. Before-birth weeks (old scans) are pending work too; they come first.
+    return [w for w in sorted(figures) if w not in reviewed or week_state(figures[w], True) < WeekState.ARCHIVED]
 
 
 def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False) -> list[dict]:

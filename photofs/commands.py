@@ -28,6 +28,11 @@ def emit(args, data, text: str) -> None:
         print(text)
 
 
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """`1 photo`, `2 photos`."""
+    return f"{n} {word if n == 1 else many or word + 's'}"
+
+
 def week_range(text: str) -> tuple[int, int]:
     try:
         return parse_week_range(text)
@@ -260,7 +265,7 @@ def _item_json(i: Item, tz) -> dict:
         "source": i.source, "source_id": i.source_id, "original_name": i.original_name,
         "phash": i.phash, "name": f"{i.phash}.jpg" if i.phash else None,
         "taken_at": _local_iso(i.taken_at, tz), "taken_ts": i.taken_at, "time_source": str(i.time_source),
-        "week": i.week, "size": i.size, "sha256": i.sha256, "mime": i.mime,
+        "week": i.week, "week_source": str(i.week_source), "size": i.size, "sha256": i.sha256, "mime": i.mime,
         "width": i.width, "height": i.height, "make": i.make, "model": i.model,
         "gps": None if i.gps_lat is None else {"lat": i.gps_lat, "lon": i.gps_lon, "alt": i.gps_alt},
         "thumb_size": i.thumb_size, "kind": i.kind, "albums": i.albums, "description": i.description,
@@ -351,7 +356,9 @@ def cmd_sort(args, library: Path) -> int:
                 + (f"; {result['not in this library']} photos are not in this library" if result["not in this library"] else ""))
     else:
         result = sort_io.reset_sort(lib, args.view)
-        text = f"dropped {result['overrides dropped']} overrides ({result['view']} views back to their rules)"
+        text = (f"dropped {plural(result['overrides dropped'], 'override')} ({result['view']} views back to their rules)"
+                + (f"; {plural(result['weeks restored'], 'photo')} back in the week they were taken"
+                   if result["weeks restored"] else ""))
     emit(args, result, text)
     return 0
 

@@ -15,13 +15,17 @@ from pathlib import Path
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
-from photofs.domain.items import Item, ItemState, TimeSource
+from photofs.domain.items import Item, ItemState, TimeSource, WeekSource
 from photofs.errors import PhotofsError
 
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
 _BOOL_COLUMNS = {"favorited", "archived", "trashed"}
+# A source seen again (a re-import, a rescan) updates an item, but the week the user
+# chose stays until they move the photo again or reset the sort.
+_KEEP_USER_WEEK = {c: f"{c}=CASE WHEN items.week_source='user' THEN items.{c} ELSE excluded.{c} END"
+                   for c in ("week", "week_source")}
 
 
 class Catalog(SortStateStore, ProgressStore):
@@ -89,7 +93,7 @@ class Catalog(SortStateStore, ProgressStore):
         sql = (
             f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (source, source_id) DO UPDATE SET "
-            + ", ".join(f"{c}=excluded.{c}" for c in cols if c not in ("source", "source_id"))
+            + ", ".join(_KEEP_USER_WEEK.get(c, f"{c}=excluded.{c}") for c in cols if c not in ("source", "source_id"))
             + " RETURNING id"
         )
         with self.transaction() as db:
@@ -264,7 +268,7 @@ def _to_row(item: Item) -> dict:
         value = getattr(item, name)
         if name in _JSON_COLUMNS:
             value = json.dumps(value) if value else None
-        elif name in ("state", "time_source"):
+        elif name in ("state", "time_source", "week_source"):
             value = str(value)
         row[name] = value
     return row
@@ -278,4 +282,5 @@ def _from_row(row: sqlite3.Row) -> Item:
         data[name] = bool(data[name])
     data["state"] = ItemState(data["state"])
     data["time_source"] = TimeSource(data["time_source"])
+    data["week_source"] = WeekSource(data["week_source"])
     return Item(**data)

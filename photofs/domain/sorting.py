@@ -33,9 +33,11 @@ class SortChange:
     folders_add: set[tuple[str, str]] = field(default_factory=set)        # (view, path)
     folders_remove: set[tuple[str, str]] = field(default_factory=set)
     folder_moves: list[tuple[str, str, str, str]] = field(default_factory=list)  # (view, old, new_view, new)
+    weeks: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # item -> (effective week, week source)
 
     def __bool__(self) -> bool:
-        return any((self.pins, self.queue_add, self.queue_remove, self.folders_add, self.folders_remove, self.folder_moves))
+        return any((self.pins, self.queue_add, self.queue_remove, self.folders_add, self.folders_remove,
+                    self.folder_moves, self.weeks))
 
 
 # What Finder, Explorer and desktop environments write next to photos. They are

@@ -23,6 +23,7 @@ from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.vfs import Placement
+from photofs.views import by_week
 
 FORMAT = 1
 
@@ -66,14 +67,11 @@ def import_sort(lib: LibraryFolder, path: Path) -> dict:
         ident = rec["item"]
         item_id = by_source.get((ident.get("source"), ident.get("source_id"))) or \
             by_content.get((ident.get("sha256"), ident.get("original_name")))
-        views = rec.get("views", {})
-        pins = {view: places.pins_for(view, item_id, set(folders)) for view, folders in views.items()} \
-            if item_id is not None else {}
-        if item_id is None or None in pins.values():
+        if item_id is None or not all([places.place(change, view, item_id, set(folders))
+                                        for view, folders in rec.get("views", {}).items()]):
             unknown += 1
             continue
         (change.queue_add if rec.get("queued") else change.queue_remove).add(item_id)
-        change.pins.update({(view, item_id): keys for view, keys in pins.items()})
     lib.catalog.apply_sort_change(change)
     return {"file": str(path), "photos": len(records) - len(change.folders_add) - unknown,
             "folders": len(change.folders_add), "not in this library": unknown}
@@ -140,4 +138,8 @@ def reset_sort(lib: LibraryFolder, view: str | None) -> dict:
         raise PhotofsError(f"unknown view {view!r}; views are: {', '.join(VIEWS)}")
     if view == TO_DELETE:
         raise PhotofsError("the removal queue is not sort state; move photos out of /to-delete/ to take them back")
-    return {"view": view or "all", "overrides dropped": lib.catalog.reset_sort(view)}
+    weeks = {}
+    if view in (None, by_week.NAME):  # the weeks the user chose are /by-week/'s overrides
+        weeks = {item: lib.calendar.capture_week(taken) for item, taken in lib.catalog.user_weeks()}
+    return {"view": view or "all", "overrides dropped": lib.catalog.reset_sort(view, weeks),
+            "weeks restored": len(weeks)}

@@ -129,9 +129,7 @@ def _restore_sort_state(lib, found, places, dirs, summary: JobSummary) -> None:
                 change.folders_add.add((view, "/".join(sub[:depth])))
         seen.setdefault((view, item_id), set()).add(folder)
     for (view, item_id), folders in seen.items():
-        pins = where.pins_for(view, item_id, folders)
-        if pins is not None:
-            change.pins[(view, item_id)] = pins
+        where.place(change, view, item_id, folders)
     cat.apply_sort_change(change)
     summary.counts["queued again"] = len(change.queue_add)
     summary.counts["pins"] = sum(1 for f in change.pins.values() if f)

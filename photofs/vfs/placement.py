@@ -8,12 +8,14 @@ from __future__ import annotations
 
 from photofs.domain.sorting import SortChange
 from photofs.library_folder import LibraryFolder
+from photofs.views import by_week
 from photofs.vfs.tree import Dir, MountState, key_path, key_str
 
 
 class Placement:
     def __init__(self, lib: LibraryFolder):
         self._catalog = lib.catalog
+        self._calendar = lib.calendar
         self._state = MountState(lib, lib.catalog.data_version())
         self._row_of = {int(i): r for r, i in enumerate(self._state.snap.ids.tolist())}
 
@@ -34,15 +36,23 @@ class Placement:
         keys = self._state.overlay.pins[view].get(item_id) or self._state.default_folders(view, self._row_of[item_id])
         return sorted(key_str(tree.resolve_key(key_path(k))) for k in keys)
 
-    def pins_for(self, view: str, item_id: int, folders: set[str]) -> set[str] | None:
-        """The pins that put a photo in `folders`: none (set()) when that is the rule's own
-        place; None when the photo is not in this library's views."""
+    def place(self, change: SortChange, view: str, item_id: int, folders: set[str]) -> bool:
+        """Add to `change` what puts a photo in `folders` of a view, as a move in the mount
+        would: one week's folder of /by-week/ is the photo's week, anything else a pin
+        (none when it is the rule's own place). False when the photo is not in the views."""
         row = self._row_of.get(item_id)
         if row is None:
-            return None
+            return False
+        if view == by_week.NAME and len(folders) == 1:
+            week = self._calendar.moved_into(next(iter(folders)), float(self._state.snap.taken[row]))
+            if week is not None:
+                change.weeks[item_id] = week
+                change.pins[(view, item_id)] = set()
+                return True
         tree = self._state.trees[view]
         keys = {key_str(tree.key_of(key_path(f))) for f in folders}
-        return set() if keys == self._state.default_folders(view, row) else keys
+        change.pins[(view, item_id)] = set() if keys == self._state.default_folders(view, row) else keys
+        return True
 
     def exists(self, view: str, sub: tuple[str, ...]) -> bool:
         return self._state.resolve((view, *sub)) is not None

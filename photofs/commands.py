@@ -122,35 +122,56 @@ def cmd_thumbs(args, library: Path) -> int:
 
 
 def cmd_mount(args, library: Path) -> int:
-    _mount(LibraryFolder(library), args.mountpoint, args.foreground, xattrs=args.xattrs, backend=args.backend)
+    lib = LibraryFolder(library)
+    if args.foreground:
+        return _serve_here(lib, args.mountpoint, xattrs=args.xattrs, backend=args.backend)
+    pid = _mount_in_background(lib, args.mountpoint, xattrs=args.xattrs, backend=args.backend)
+    print(f"mounted {lib.path} at {absolute(args.mountpoint)} (pid {pid}); "
+          f"unmount with: {photofs_command()} umount {absolute(args.mountpoint)}")
     return 0
 
 
-def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True,
-           xattrs: bool | None = None, backend: str = "auto") -> int | None:
-    """Mount in the background (returns the server's pid) or serve here until unmounted."""
-    from photofs.starters.mount import check_fuse_available, check_mountpoint, choose_backend, mount_in_background
-    mountpoint = mountpoint.expanduser().absolute()
-    backend = choose_backend(backend)
-    if not foreground:
-        extra = ["--backend", backend] + ([] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"])
-        pid = mount_in_background(lib.path, mountpoint, lib.log_path, extra)
-        if announce:
-            print(f"mounted {lib.path} at {mountpoint} (pid {pid}); unmount with: photofs umount {mountpoint}")
-        return pid
-    check_mountpoint(mountpoint)
+def _mount_in_background(lib: LibraryFolder, mountpoint: Path, xattrs: bool | None = None, backend: str = "auto") -> int:
+    """Start the server as its own process; its pid once the mount answers."""
+    from photofs.starters.mount import choose_backend, mount_in_background
+    extra = ["--backend", choose_backend(backend)] + ([] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"])
+    return mount_in_background(lib.path, absolute(mountpoint), lib.log_path, extra)
+
+
+def _serve_here(lib: LibraryFolder, mountpoint: Path, xattrs: bool | None = None, backend: str = "auto") -> int:
+    """Serve in this process until unmounted or stopped; the exit status."""
     from photofs.adapters.hosts import volume_name_for
+    from photofs.starters.mount import check_fuse_available, check_mountpoint, choose_backend, serve_fuse
     from photofs.vfs import PhotoVFS
+    mountpoint = absolute(mountpoint)
+    backend = choose_backend(backend)
+    check_mountpoint(mountpoint)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     lib.close()
     if backend == "winfsp":
         from photofs.adapters.winfsp import serve as serve_winfsp
         serve_winfsp(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path))
-        return None
+        return 0
     check_fuse_available()
-    from photofs.adapters.fuse import serve
-    serve(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path), xattrs=xattrs)
-    return None
+    return serve_fuse(PhotoVFS(lib.path), mountpoint, volume_name_for(lib.path), xattrs)
+
+
+def absolute(path: Path) -> Path:
+    """Every path is made absolute before a server starts: libfuse moves the process to /."""
+    return path.expanduser().absolute()
+
+
+def photofs_command() -> str:
+    """How to run this photofs from a new shell: `photofs` when PATH finds this very
+    one, else its full path (scripts/setup.sh installs it in .venv/bin, which a new
+    shell need not have on PATH)."""
+    import shutil
+    script = Path(sys.argv[0]) if sys.argv and Path(sys.argv[0]).name == "photofs" else \
+        Path(sys.executable).with_name("photofs")
+    found = shutil.which("photofs")
+    if found and Path(found).resolve() == script.resolve():
+        return "photofs"
+    return str(script.absolute()) if script.exists() else "photofs"
 
 
 def cmd_group(args, library: Path) -> int:
@@ -190,7 +211,7 @@ def cmd_serve(args, library: Path) -> int:
 
 def cmd_umount(args, library: Path) -> int:
     from photofs.starters.mount import unmount
-    unmount(args.mountpoint.expanduser().absolute())
+    unmount(absolute(args.mountpoint))
     return 0
 
 
@@ -368,15 +389,15 @@ def cmd_demo(args, library: Path) -> int:
     from photofs.jobs.demo import prepare_demo
     explicit = args.library or os.environ.get("PHOTOFS_LIBRARY")
     lib, result = prepare_demo(Path(explicit) if explicit else None)
-    mountpoint = args.mountpoint.expanduser().absolute()
+    mountpoint = absolute(args.mountpoint)
     mountpoint.mkdir(parents=True, exist_ok=True)
     text = result.pop("text")
     result["mountpoint"] = str(mountpoint)
+    umount = f"{photofs_command()} umount {mountpoint}"
     if args.foreground:
-        emit(args, result, text + f"\nserving at {mountpoint} until unmounted (photofs umount {mountpoint})")
-        _mount(lib, mountpoint, True)
-        return 0
-    result["pid"] = _mount(lib, mountpoint, False, announce=False)
+        emit(args, result, text + f"\nserving at {mountpoint} until unmounted ({umount}, or Ctrl-C)")
+        return _serve_here(lib, mountpoint)
+    result["pid"] = _mount_in_background(lib, mountpoint)
     emit(args, result, text + f"\nmounted at {mountpoint} (pid {result['pid']})\n"
-         f"  browse:  ls -lR {mountpoint}/by-week\n  unmount: photofs umount {mountpoint}")
+         f"  browse:  ls -lR {mountpoint}/by-week\n  unmount: {umount}")
     return 0

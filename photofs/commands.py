@@ -6,6 +6,7 @@ import datetime as dt
 import json
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -13,7 +14,9 @@ import tzlocal
 
 from photofs.domain.items import Item, ItemState
 from photofs.domain.names import printable
+from photofs.domain.sorting import PENDING
 from photofs.domain.weeks import LIFE_WEEKS, parse_week_range
+from photofs.domain.wording import plural
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
@@ -28,11 +31,6 @@ def emit(args, data, text: str) -> None:
         print(text)
 
 
-def plural(n: int, word: str, many: str | None = None) -> str:
-    """`1 photo`, `2 photos`."""
-    return f"{n} {word if n == 1 else many or word + 's'}"
-
-
 def week_range(text: str) -> tuple[int, int]:
     try:
         return parse_week_range(text)
@@ -43,6 +41,9 @@ def cmd_init(args, library: Path) -> int:
     tz = args.tz or _local_zone()
     settings = Settings(birth_date=args.birth, time_zone=tz, nas_path=str(args.nas or ""))
     lib = LibraryFolder.create(args.path, settings)
+    if args.nas and not Path(args.nas).expanduser().is_dir():
+        print(f"photofs: warning: the NAS folder {args.nas} does not exist (not mounted yet?); "
+              f"archive will wait for it (nas_path in {lib.path / 'photofs.toml'})", file=sys.stderr)
     cal = lib.calendar
     emit(args, {"library": str(lib.path), "birth_date": settings.birth_date, "time_zone": tz,
                 "week0_monday": cal.week0_monday.isoformat(), "schema_version": lib.catalog.schema_version},
@@ -165,7 +166,6 @@ def photofs_command() -> str:
     """How to run this photofs from a new shell: `photofs` when PATH finds this very
     one, else its full path (scripts/setup.sh installs it in .venv/bin, which a new
     shell need not have on PATH)."""
-    import shutil
     script = Path(sys.argv[0]) if sys.argv and Path(sys.argv[0]).name == "photofs" else \
         Path(sys.executable).with_name("photofs")
     found = shutil.which("photofs")
@@ -187,7 +187,7 @@ def cmd_group(args, library: Path) -> int:
     if sys.stdout.isatty() and not args.json:
         if full:
             estimate = by_similar.estimate_seconds(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
-            print(f"grouping {len(snap)} photos at threshold {lib.settings.similarity_threshold} "
+            print(f"grouping {plural(len(snap), 'photo')} at threshold {lib.settings.similarity_threshold} "
                   f"(about {max(estimate, 1):.0f} s here)...", flush=True)
         else:
             print("bringing the saved grouping up to date (--full regroups every photo)...", flush=True)
@@ -196,7 +196,7 @@ def cmd_group(args, library: Path) -> int:
     data = {"photos": len(snap), "groups": len(tree.leaves), "grouped": int(sum(len(r) for r in tree.leaves.values())),
             "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold,
             "regrouped": full}
-    emit(args, data, f"{data['groups']} groups of near-duplicates ({data['grouped']} of {data['photos']} photos) "
+    emit(args, data, f"{plural(data['groups'], 'group')} of near-duplicates ({data['grouped']} of {plural(data['photos'], 'photo')}) "
                       f"in {data['seconds']} s; the mount shows them in /by-similar/")
     return 0
 
@@ -231,23 +231,22 @@ def cmd_status(args, library: Path) -> int:
         "gb_freed_in_cloud": round(g["bytes freed in the cloud"] / 1e9, 3),
         "streak_days": g["streak days"],
     }
+    written = []
     try:
-        if args.png:
-            lifegrid.png(grid, args.png.expanduser())
-            data["png"] = str(args.png)
-        if args.html:
-            lifegrid.page(grid, args.html.expanduser())
-            data["html"] = str(args.html)
+        for kind, path, draw in (("png", args.png, lifegrid.png), ("html", args.html, lifegrid.page)):
+            if path:
+                draw(grid, absolute(path))
+                data[kind] = str(absolute(path))
+                written.append(f"wrote the grid to {absolute(path)}")
     except OSError as e:
         raise PhotofsError(f"cannot write the grid: {e.strerror or e} ({e.filename})") from None
-    lines = [f"library {lib.path}: {data['items']} items"]
+    lines = [f"library {lib.path}: {plural(data['items'], 'item')}"]
     lines += [f"  {state:<12} {n}" for state, n in data["states"].items()]
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        lines += ["", lifegrid.terminal(grid)]
+        lines += ["", lifegrid.terminal(grid, shutil.get_terminal_size())]  # ends with the summary line
     else:
         lines.append(grid.line())
-    lines.append(f"weeks done: {g['weeks done']} / {LIFE_WEEKS} ({g['weeks with photos']} with photos; this is week {g['current week']})")
-    emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines + written))
     return 0
 
 
@@ -316,17 +315,19 @@ def cmd_queue(args, library: Path) -> int:
     if args.action == "list":
         rows = []
         tz = lib.calendar.tz
-        for item, state in rq.queue_entries(lib, [args.state] if args.state else None):
+        states = [args.state] if args.state else None if args.all else [str(s) for s in PENDING]
+        for item, state in rq.queue_entries(lib, states):
             rows.append({"id": item.id, "state": state, "original_name": item.original_name,
                          "taken_at": _local_iso(item.taken_at, tz), "nas_path": item.nas_path,
                          "verified_copy": rq.verified_copy(item), "url": item.url})
         text = "\n".join(f"{r['id']:>6} {r['state']:<10} {r['taken_at'] or 'undated':<25} {printable(r['original_name'])}"
-                         for r in rows) or "the removal queue is empty"
+                         for r in rows) or ("the removal queue is empty" if args.all or args.state else
+                                            "nothing is on its way out of the cloud (--all shows the history)")
         emit(args, rows, text)
         return 0
     if args.action == "worksheet":
         result = rq.worksheet(lib, args.out.expanduser().absolute())
-        text = (f"wrote {result['file']}: {result['offered']} photos to delete in Google Photos"
+        text = (f"wrote {result['file']}: {plural(result['offered'], 'photo')} to delete in Google Photos"
                 + (f"; {result['waiting for a verified NAS copy']} wait for photofs archive" if result["waiting for a verified NAS copy"] else ""))
     elif args.action == "confirm":
         if args.day:
@@ -339,10 +340,10 @@ def cmd_queue(args, library: Path) -> int:
             result = rq.confirm(lib, ids) if ids else {"confirmed removed": 0}
         else:
             result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
-        text = f"{result['confirmed removed']} photos confirmed removed from the cloud"
+        text = f"{plural(result['confirmed removed'], 'photo')} confirmed removed from the cloud"
     else:
         result = rq.cancel(lib, None if args.all else _ids(args.ids))
-        text = f"{result['cancelled']} photos taken back off the queue"
+        text = f"{plural(result['cancelled'], 'photo')} taken back off the queue"
     emit(args, result, text)
     return 0
 
@@ -370,11 +371,11 @@ def cmd_sort(args, library: Path) -> int:
     lib = LibraryFolder(library)
     if args.action == "export":
         result = sort_io.export_sort(lib, args.file)
-        text = f"wrote {result['photos']} photos and {result['folders']} folders to {result['file']}"
+        text = f"wrote {plural(result['photos'], 'photo')} and {plural(result['folders'], 'folder')} to {result['file']}"
     elif args.action == "import":
         result = sort_io.import_sort(lib, args.file)
-        text = (f"restored {result['photos']} photos and {result['folders']} folders from {result['file']}"
-                + (f"; {result['not in this library']} photos are not in this library" if result["not in this library"] else ""))
+        text = (f"restored {plural(result['photos'], 'photo')} and {plural(result['folders'], 'folder')} from {result['file']}"
+                + (f"; {plural(result['not in this library'], 'photo')} not in this library" if result["not in this library"] else ""))
     else:
         result = sort_io.reset_sort(lib, args.view)
         text = (f"dropped {plural(result['overrides dropped'], 'override')} ({result['view']} views back to their rules)"

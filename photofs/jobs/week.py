@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from filelock import FileLock, Timeout
 
 from photofs.domain.progress import WeekState, week_state
+from photofs.domain.wording import plural
 from photofs.errors import PhotofsError
 from photofs.index import saved
 from photofs.jobs import removal_queue
@@ -101,7 +102,7 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     folder.mkdir(exist_ok=True)
     sheet = removal_queue.worksheet(lib, folder / f"week-{week:04d}.html", weeks=(week, week))
     if sheet["offered"]:
-        lines.append(f"  {sheet['offered']} photos to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
+        lines.append(f"  {plural(sheet['offered'], 'photo')} to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
     cat.mark_reviewed(week)
     done = thumbs.counts["made"] + (archived.counts["archived"] if archived else 0)
     cat.record_activity(dt.datetime.now(cal.tz).date().isoformat(), max(done, 1))

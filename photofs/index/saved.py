@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 from photofs.catalog import Catalog
 from photofs.index.snapshot import COLUMNS, Snapshot
 
-FORMAT = 2
+FORMAT = 3  # 3: name_digits
 SIMILAR_FORMAT = 2  # the saved grouping's own: a snapshot format change need not cost a regrouping
 ARRAYS = (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)
 log = logging.getLogger(__name__)

@@ -131,6 +131,39 @@ def without_changed(tree: SimilarTree, remap) -> SimilarTree:
     return out
 
 
+def counted(tree: SimilarTree, snap: Snapshot, hidden_ids) -> SimilarTree:
+    """The groups named by the photos they show: a photo on the removal queue is in
+    /to-delete/, not in its group, so `_6-photos` with one deleted is `_5-photos`.
+    Only the groups holding such a photo are renamed; pins keep working (they store
+    the best photo's hash, key_of), and so does the old name (resolve_key)."""
+    if not len(tree.leaves) or not hidden_ids:
+        return tree
+    hidden = np.asarray(sorted(hidden_ids), np.int64)
+    touched = {p for r in snap.rows_of(hidden).tolist() for p in tree.folders_of(int(r))}
+    if not touched:
+        return tree
+    # A row's groups are the base tree's, under their names here (no second row index).
+    out = SimilarTree(tree.splitters, tree.folder_order,
+                      lambda row: [out.resolve_key(tree.key_of(p)) for p in tree.folders_of(row)])
+    out.pairs, out.by_key = tree.pairs, dict(tree.by_key)
+    out.leaves, out.subdirs = dict(tree.leaves), dict(tree.subdirs)
+    top = list(tree.subdirs[()])
+    position = {name: i for i, name in enumerate(top)} if len(touched) > 8 else None
+    for path in touched:
+        rows = tree.leaves[path]
+        shown = int((~np.isin(snap.ids[rows], hidden)).sum())
+        m = _GROUP_NAME.fullmatch(path[0])
+        if m is None or shown == len(rows):
+            continue
+        name = f"{m.group(1)}_{shown}-photos_{path[0].rsplit('_', 1)[1]}"
+        out.leaves[(name,)] = out.leaves.pop(path)
+        out.subdirs[(name,)] = out.subdirs.pop(path, [])
+        top[position[path[0]] if position is not None else top.index(path[0])] = name
+        out.by_key[m.group(1)] = (name,)
+    out.subdirs[()] = top
+    return out
+
+
 def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> SimilarTree:
     """The groups (connected components) of these neighbour pairs, each named after its best photo."""
     tree = SimilarTree()

@@ -389,7 +389,7 @@ def cmd_demo(args, library: Path) -> int:
     """A sample library of generated photos, indexed, thumbnailed and mounted."""
     from photofs.jobs.demo import prepare_demo
     explicit = args.library or os.environ.get("PHOTOFS_LIBRARY")
-    lib, result = prepare_demo(Path(explicit) if explicit else None)
+    lib, result = prepare_demo(library if explicit else None)  # `library`: made absolute by cli.main
     mountpoint = absolute(args.mountpoint)
     mountpoint.mkdir(parents=True, exist_ok=True)
     text = result.pop("text")

@@ -4,8 +4,9 @@ non-zero exit; tracebacks go to the library's log, never to the terminal."""
 from __future__ import annotations
 
 import argparse
-import json
+import difflib
 import os
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -13,15 +14,33 @@ from pathlib import Path
 import platformdirs
 
 from photofs import __version__
-from photofs.domain.weeks import parse_week_range
-from photofs.errors import PhotofsError
+from photofs.errors import NoLibrary, PhotofsError
 
 EXIT_ERROR, EXIT_USAGE = 1, 2
 
 
+LIBRARY_HELP = "library folder (default: $PHOTOFS_LIBRARY, else {})"
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, not the whole usage block
+        m = re.match(r"argument (?:COMMAND|ACTION): invalid choice: '([^']*)' \(choose from (.*)\)$", message)
+        if m:
+            what = "command" if self.prog == "photofs" else "action"
+            close = difflib.get_close_matches(m.group(1), re.findall(r"'([^']*)'", m.group(2)), n=1, cutoff=0.6)
+            hint = f"; did you mean `{self.prog} {close[0]}`?" if close else f"; the {what}s are: {m.group(2)}"
+            message = f"unknown {what} '{m.group(1)}'{hint}"
         self.exit(EXIT_USAGE, f"photofs: error: {message} (see `{self.prog} --help`)\n")
+
+
+class _SubParser(_Parser):
+    """Every command (and action) takes -L/--library too, so it may come anywhere:
+    `photofs status -L lib` as well as `photofs -L lib status`."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.add_argument("-L", "--library", type=Path, default=argparse.SUPPRESS, metavar="LIBRARY",
+                          help=LIBRARY_HELP.format(default_library()))
 
 
 def default_library() -> Path:
@@ -32,9 +51,9 @@ def default_library() -> Path:
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="photofs", description="Move your photo library off the cloud, one life-week at a time.")
     p.add_argument("--version", action="version", version=f"photofs {__version__}")
-    p.add_argument("-L", "--library", type=Path, default=None,
-                   help="library folder (default: $PHOTOFS_LIBRARY, else %(default)s)".replace("%(default)s", str(default_library())))
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_Parser)
+    p.add_argument("-L", "--library", type=Path, default=None, metavar="LIBRARY",
+                   help=LIBRARY_HELP.format(default_library()))
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND", parser_class=_SubParser)
 
     c = sub.add_parser("init", help="create a library folder")
     c.add_argument("path", type=Path, metavar="LIBRARY")
@@ -128,9 +147,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("queue", help="the cloud-removal queue")
-    q = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
-    a = q.add_parser("list", help="what is queued, and how far along")
-    a.add_argument("--state", choices=["queued", "archived", "worksheet", "removed", "cancelled"])
+    q = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_SubParser)
+    a = q.add_parser("list", help="what is on its way out of the cloud (queued, archived, on a worksheet); --all: the history too")
+    g = a.add_mutually_exclusive_group()
+    g.add_argument("--state", choices=["queued", "archived", "worksheet", "removed", "cancelled"])
+    g.add_argument("--all", action="store_true", help="removed and cancelled photos too")
     a.add_argument("--json", action="store_true")
     a = q.add_parser("worksheet", help="an HTML page of the photos safe to delete in Google Photos, by day")
     a.add_argument("--out", type=Path, default=Path("photofs-worksheet.html"), metavar="FILE")
@@ -160,7 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("sort", help="save, restore or reset where you put your photos")
-    sort = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_Parser)
+    sort = c.add_subparsers(dest="action", required=True, metavar="ACTION", parser_class=_SubParser)
     a = sort.add_parser("export", help="write every photo's folder in every view (JSON lines)")
     a.add_argument("file", type=Path, metavar="FILE")
     a.add_argument("--json", action="store_true")
@@ -180,10 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    library = args.library or default_library()
+    # Absolute now: a foreground mount's server is moved to / by libfuse.
+    library = (args.library or default_library()).expanduser().absolute()
     try:
         from photofs import commands
         return getattr(commands, "cmd_" + args.command.replace("-", "_"))(args, library) or 0
+    except NoLibrary as e:
+        chosen = "from -L" if args.library else "from PHOTOFS_LIBRARY" if os.environ.get("PHOTOFS_LIBRARY") else "the default"
+        print(f"photofs: error: {e.path} is not a photofs library ({chosen}); choose one with -L DIR or "
+              f"PHOTOFS_LIBRARY=DIR, or make one with `photofs init DIR --birth YYYY-MM-DD`", file=sys.stderr)
+        return EXIT_ERROR
     except PhotofsError as e:
         print(f"photofs: error: {e}", file=sys.stderr)
         return getattr(e, "exit_code", EXIT_ERROR)
@@ -207,19 +234,4 @@ def _log_crash(library: Path) -> Path:
     except OSError:
         pass
     return log_path
-
-
-def emit(args, data, text: str) -> None:
-    """--json prints the data; otherwise the text for people."""
-    if getattr(args, "json", False):
-        print(json.dumps(data, indent=2, sort_keys=True, default=str))
-    elif text:
-        print(text)
-
-
-def week_range(text: str) -> tuple[int, int]:
-    try:
-        return parse_week_range(text)
-    except ValueError as e:
-        raise PhotofsError(str(e)) from None
 

@@ -3,26 +3,47 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import os
+import shutil
 import sys
 from pathlib import Path
 
 import tzlocal
 
-from photofs.cli import emit, week_range
 from photofs.domain.items import Item, ItemState
 from photofs.domain.names import printable
-from photofs.domain.weeks import LIFE_WEEKS
+from photofs.domain.sorting import PENDING
+from photofs.domain.weeks import LIFE_WEEKS, parse_week_range
+from photofs.domain.wording import plural
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
 
 
+
+def emit(args, data, text: str) -> None:
+    """--json prints the data; otherwise the text for people."""
+    if getattr(args, "json", False):
+        print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    elif text:
+        print(text)
+
+
+def week_range(text: str) -> tuple[int, int]:
+    try:
+        return parse_week_range(text)
+    except ValueError as e:
+        raise PhotofsError(str(e)) from None
+
 def cmd_init(args, library: Path) -> int:
     tz = args.tz or _local_zone()
     settings = Settings(birth_date=args.birth, time_zone=tz, nas_path=str(args.nas or ""))
     lib = LibraryFolder.create(args.path, settings)
+    if args.nas and not Path(args.nas).expanduser().is_dir():
+        print(f"photofs: warning: the NAS folder {args.nas} does not exist (not mounted yet?); "
+              f"archive will wait for it (nas_path in {lib.path / 'photofs.toml'})", file=sys.stderr)
     cal = lib.calendar
     emit(args, {"library": str(lib.path), "birth_date": settings.birth_date, "time_zone": tz,
                 "week0_monday": cal.week0_monday.isoformat(), "schema_version": lib.catalog.schema_version},
@@ -102,35 +123,55 @@ def cmd_thumbs(args, library: Path) -> int:
 
 
 def cmd_mount(args, library: Path) -> int:
-    _mount(LibraryFolder(library), args.mountpoint, args.foreground, xattrs=args.xattrs, backend=args.backend)
+    lib = LibraryFolder(library)
+    if args.foreground:
+        return _serve_here(lib, args.mountpoint, xattrs=args.xattrs, backend=args.backend)
+    pid = _mount_in_background(lib, args.mountpoint, xattrs=args.xattrs, backend=args.backend)
+    print(f"mounted {lib.path} at {absolute(args.mountpoint)} (pid {pid}); "
+          f"unmount with: {photofs_command()} umount {absolute(args.mountpoint)}")
     return 0
 
 
-def _mount(lib: LibraryFolder, mountpoint: Path, foreground: bool, announce: bool = True,
-           xattrs: bool | None = None, backend: str = "auto") -> int | None:
-    """Mount in the background (returns the server's pid) or serve here until unmounted."""
-    from photofs.jobs.mounting import check_fuse_available, check_mountpoint, choose_backend, mount_in_background
-    mountpoint = mountpoint.expanduser().absolute()
-    backend = choose_backend(backend)
-    if not foreground:
-        extra = ["--backend", backend] + ([] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"])
-        pid = mount_in_background(lib.path, mountpoint, lib.log_path, extra)
-        if announce:
-            print(f"mounted {lib.path} at {mountpoint} (pid {pid}); unmount with: photofs umount {mountpoint}")
-        return pid
-    check_mountpoint(mountpoint)
+def _mount_in_background(lib: LibraryFolder, mountpoint: Path, xattrs: bool | None = None, backend: str = "auto") -> int:
+    """Start the server as its own process; its pid once the mount answers."""
+    from photofs.starters.mount import choose_backend, mount_in_background
+    extra = ["--backend", choose_backend(backend)] + ([] if xattrs is None else ["--xattrs" if xattrs else "--no-xattrs"])
+    return mount_in_background(lib.path, absolute(mountpoint), lib.log_path, extra)
+
+
+def _serve_here(lib: LibraryFolder, mountpoint: Path, xattrs: bool | None = None, backend: str = "auto") -> int:
+    """Serve in this process until unmounted or stopped; the exit status."""
     from photofs.adapters.hosts import volume_name_for
+    from photofs.starters.mount import check_fuse_available, check_mountpoint, choose_backend, serve_fuse
     from photofs.vfs import PhotoVFS
+    mountpoint = absolute(mountpoint)
+    backend = choose_backend(backend)
+    check_mountpoint(mountpoint)
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     lib.close()
     if backend == "winfsp":
         from photofs.adapters.winfsp import serve as serve_winfsp
         serve_winfsp(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path))
-        return None
+        return 0
     check_fuse_available()
-    from photofs.adapters.fuse import serve
-    serve(PhotoVFS(lib.path), str(mountpoint), volume_name_for(lib.path), xattrs=xattrs)
-    return None
+    return serve_fuse(PhotoVFS(lib.path), mountpoint, volume_name_for(lib.path), xattrs)
+
+
+def absolute(path: Path) -> Path:
+    """Every path is made absolute before a server starts: libfuse moves the process to /."""
+    return path.expanduser().absolute()
+
+
+def photofs_command() -> str:
+    """How to run this photofs from a new shell: `photofs` when PATH finds this very
+    one, else its full path (scripts/setup.sh installs it in .venv/bin, which a new
+    shell need not have on PATH)."""
+    script = Path(sys.argv[0]) if sys.argv and Path(sys.argv[0]).name == "photofs" else \
+        Path(sys.executable).with_name("photofs")
+    found = shutil.which("photofs")
+    if found and Path(found).resolve() == script.resolve():
+        return "photofs"
+    return str(script.absolute()) if script.exists() else "photofs"
 
 
 def cmd_group(args, library: Path) -> int:
@@ -146,22 +187,22 @@ def cmd_group(args, library: Path) -> int:
     if sys.stdout.isatty() and not args.json:
         if full:
             estimate = by_similar.estimate_seconds(snap, lib.settings.similarity_threshold, lib.settings.similar_flips)
-            print(f"grouping {len(snap)} photos at threshold {lib.settings.similarity_threshold} "
+            print(f"grouping {plural(len(snap), 'photo')} at threshold {lib.settings.similarity_threshold} "
                   f"(about {max(estimate, 1):.0f} s here)...", flush=True)
         else:
             print("bringing the saved grouping up to date (--full regroups every photo)...", flush=True)
     started = time.monotonic()
-    tree = saved.similar_tree(lib.index_path, snap, lib.settings, lib.catalog)
+    tree = by_similar.saved_tree(lib.index_path, snap, lib.settings, lib.catalog)
     data = {"photos": len(snap), "groups": len(tree.leaves), "grouped": int(sum(len(r) for r in tree.leaves.values())),
             "seconds": round(time.monotonic() - started, 1), "threshold": lib.settings.similarity_threshold,
             "regrouped": full}
-    emit(args, data, f"{data['groups']} groups of near-duplicates ({data['grouped']} of {data['photos']} photos) "
+    emit(args, data, f"{plural(data['groups'], 'group')} of near-duplicates ({data['grouped']} of {plural(data['photos'], 'photo')}) "
                       f"in {data['seconds']} s; the mount shows them in /by-similar/")
     return 0
 
 
 def cmd_serve(args, library: Path) -> int:
-    from photofs.jobs.serving import serve_webdav
+    from photofs.starters.webdav import serve_webdav
     lib = LibraryFolder(library)  # fails with one clear line when the library is not there
     lib.close()
     serve_webdav(lib.path, args.host, args.port, args.password_file, args.user)
@@ -169,8 +210,8 @@ def cmd_serve(args, library: Path) -> int:
 
 
 def cmd_umount(args, library: Path) -> int:
-    from photofs.jobs.mounting import unmount
-    unmount(args.mountpoint.expanduser().absolute())
+    from photofs.starters.mount import unmount
+    unmount(absolute(args.mountpoint))
     return 0
 
 
@@ -190,23 +231,22 @@ def cmd_status(args, library: Path) -> int:
         "gb_freed_in_cloud": round(g["bytes freed in the cloud"] / 1e9, 3),
         "streak_days": g["streak days"],
     }
+    written = []
     try:
-        if args.png:
-            lifegrid.png(grid, args.png.expanduser())
-            data["png"] = str(args.png)
-        if args.html:
-            lifegrid.page(grid, args.html.expanduser())
-            data["html"] = str(args.html)
+        for kind, path, draw in (("png", args.png, lifegrid.png), ("html", args.html, lifegrid.page)):
+            if path:
+                draw(grid, absolute(path))
+                data[kind] = str(absolute(path))
+                written.append(f"wrote the grid to {absolute(path)}")
     except OSError as e:
         raise PhotofsError(f"cannot write the grid: {e.strerror or e} ({e.filename})") from None
-    lines = [f"library {lib.path}: {data['items']} items"]
+    lines = [f"library {lib.path}: {plural(data['items'], 'item')}"]
     lines += [f"  {state:<12} {n}" for state, n in data["states"].items()]
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
-        lines += ["", lifegrid.terminal(grid)]
+        lines += ["", lifegrid.terminal(grid, shutil.get_terminal_size())]  # ends with the summary line
     else:
         lines.append(grid.line())
-    lines.append(f"weeks done: {g['weeks done']} / {LIFE_WEEKS} ({g['weeks with photos']} with photos; this is week {g['current week']})")
-    emit(args, data, "\n".join(lines))
+    emit(args, data, "\n".join(lines + written))
     return 0
 
 
@@ -245,7 +285,7 @@ def _item_json(i: Item, tz, files) -> dict:
         "source": i.source, "source_id": i.source_id, "original_name": i.original_name,
         "phash": i.phash, "name": f"{i.phash}.jpg" if i.phash else None,
         "taken_at": _local_iso(i.taken_at, tz), "taken_ts": i.taken_at, "time_source": str(i.time_source),
-        "week": i.week, "size": i.size, "sha256": i.sha256, "mime": i.mime,
+        "week": i.week, "week_source": str(i.week_source), "size": i.size, "sha256": i.sha256, "mime": i.mime,
         "width": i.width, "height": i.height, "make": i.make, "model": i.model,
         "gps": None if i.gps_lat is None else {"lat": i.gps_lat, "lon": i.gps_lon, "alt": i.gps_alt},
         "thumb_size": i.thumb_size, "kind": i.kind, "albums": i.albums, "description": i.description,
@@ -286,17 +326,19 @@ def cmd_queue(args, library: Path) -> int:
     if args.action == "list":
         rows = []
         tz = lib.calendar.tz
-        for item, state in rq.queue_entries(lib, [args.state] if args.state else None):
+        states = [args.state] if args.state else None if args.all else [str(s) for s in PENDING]
+        for item, state in rq.queue_entries(lib, states):
             rows.append({"id": item.id, "state": state, "original_name": item.original_name,
                          "taken_at": _local_iso(item.taken_at, tz), "nas_path": item.nas_path,
                          "verified_copy": rq.verified_copy(lib, item), "url": item.url})
         text = "\n".join(f"{r['id']:>6} {r['state']:<10} {r['taken_at'] or 'undated':<25} {printable(r['original_name'])}"
-                         for r in rows) or "the removal queue is empty"
+                         for r in rows) or ("the removal queue is empty" if args.all or args.state else
+                                            "nothing is on its way out of the cloud (--all shows the history)")
         emit(args, rows, text)
         return 0
     if args.action == "worksheet":
         result = rq.worksheet(lib, args.out.expanduser().absolute())
-        text = (f"wrote {result['file']}: {result['offered']} photos to delete in Google Photos"
+        text = (f"wrote {result['file']}: {plural(result['offered'], 'photo')} to delete in Google Photos"
                 + (f"; {result['waiting for a verified NAS copy']} wait for photofs archive" if result["waiting for a verified NAS copy"] else ""))
     elif args.action == "confirm":
         if args.day:
@@ -309,10 +351,10 @@ def cmd_queue(args, library: Path) -> int:
             result = rq.confirm(lib, ids) if ids else {"confirmed removed": 0}
         else:
             result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
-        text = f"{result['confirmed removed']} photos confirmed removed from the cloud"
+        text = f"{plural(result['confirmed removed'], 'photo')} confirmed removed from the cloud"
     else:
         result = rq.cancel(lib, None if args.all else _ids(args.ids))
-        text = f"{result['cancelled']} photos taken back off the queue"
+        text = f"{plural(result['cancelled'], 'photo')} taken back off the queue"
     emit(args, result, text)
     return 0
 
@@ -340,14 +382,16 @@ def cmd_sort(args, library: Path) -> int:
     lib = LibraryFolder(library)
     if args.action == "export":
         result = sort_io.export_sort(lib, args.file)
-        text = f"wrote {result['photos']} photos and {result['folders']} folders to {result['file']}"
+        text = f"wrote {plural(result['photos'], 'photo')} and {plural(result['folders'], 'folder')} to {result['file']}"
     elif args.action == "import":
         result = sort_io.import_sort(lib, args.file)
-        text = (f"restored {result['photos']} photos and {result['folders']} folders from {result['file']}"
-                + (f"; {result['not in this library']} photos are not in this library" if result["not in this library"] else ""))
+        text = (f"restored {plural(result['photos'], 'photo')} and {plural(result['folders'], 'folder')} from {result['file']}"
+                + (f"; {plural(result['not in this library'], 'photo')} not in this library" if result["not in this library"] else ""))
     else:
         result = sort_io.reset_sort(lib, args.view)
-        text = f"dropped {result['overrides dropped']} overrides ({result['view']} views back to their rules)"
+        text = (f"dropped {plural(result['overrides dropped'], 'override')} ({result['view']} views back to their rules)"
+                + (f"; {plural(result['weeks restored'], 'photo')} back in the week they were taken"
+                   if result["weeks restored"] else ""))
     emit(args, result, text)
     return 0
 
@@ -356,16 +400,16 @@ def cmd_demo(args, library: Path) -> int:
     """A sample library of generated photos, indexed, thumbnailed and mounted."""
     from photofs.jobs.demo import prepare_demo
     explicit = args.library or os.environ.get("PHOTOFS_LIBRARY")
-    lib, result = prepare_demo(Path(explicit) if explicit else None)
-    mountpoint = args.mountpoint.expanduser().absolute()
+    lib, result = prepare_demo(library if explicit else None)  # `library`: made absolute by cli.main
+    mountpoint = absolute(args.mountpoint)
     mountpoint.mkdir(parents=True, exist_ok=True)
     text = result.pop("text")
     result["mountpoint"] = str(mountpoint)
+    umount = f"{photofs_command()} umount {mountpoint}"
     if args.foreground:
-        emit(args, result, text + f"\nserving at {mountpoint} until unmounted (photofs umount {mountpoint})")
-        _mount(lib, mountpoint, True)
-        return 0
-    result["pid"] = _mount(lib, mountpoint, False, announce=False)
+        emit(args, result, text + f"\nserving at {mountpoint} until unmounted ({umount}, or Ctrl-C)")
+        return _serve_here(lib, mountpoint)
+    result["pid"] = _mount_in_background(lib, mountpoint)
     emit(args, result, text + f"\nmounted at {mountpoint} (pid {result['pid']})\n"
-         f"  browse:  ls -lR {mountpoint}/by-week\n  unmount: photofs umount {mountpoint}")
+         f"  browse:  ls -lR {mountpoint}/by-week\n  unmount: {umount}")
     return 0

@@ -3,3 +3,12 @@
 
 class PhotofsError(Exception):
     """A problem the user can act on. The CLI prints str(e) as one line, no traceback."""
+
+
+class NoLibrary(PhotofsError):
+    """The library folder asked for is not one; the CLI says how a library is chosen."""
+
+    def __init__(self, path):
+        self.path = path
+        super().__init__(f"{path} is not a photofs library (no photofs.toml); "
+                         f"run `photofs init {path} --birth YYYY-MM-DD` first")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from photofs.catalog import Catalog
 from photofs.catalog.store import CATALOG_FILE
-from photofs.errors import PhotofsError
+from photofs.errors import NoLibrary, PhotofsError
 from photofs.imaging.thumbstore import ThumbStore
 from photofs.settings import SETTINGS_FILE, Settings
 from photofs.sources import read_original
@@ -19,7 +19,7 @@ class LibraryFolder:
     def __init__(self, path: Path | str):
         self.path = Path(path).expanduser().absolute()
         if not (self.path / SETTINGS_FILE).is_file():
-            raise PhotofsError(f"{self.path} is not a photofs library (no {SETTINGS_FILE}); run `photofs init {self.path} --birth YYYY-MM-DD` first")
+            raise NoLibrary(self.path)
         self.settings = Settings.load(self.path)
         self.calendar = self.settings.calendar()
 

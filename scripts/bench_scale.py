@@ -155,7 +155,7 @@ def bench_grouping(lib: LibraryFolder, planted: list, n: int, budget: float) -> 
             continue
         t = time.perf_counter()
         if t_ == THRESHOLD:
-            tree_ = saved.similar_tree(lib.index_path, snap, lib.settings)  # saved, so the mount reads it
+            tree_ = by_similar.saved_tree(lib.index_path, snap, lib.settings)  # saved, so the mount reads it
             took = full = time.perf_counter() - t
             group = np.full(n, -1)
             for g, rows in enumerate(tree_.leaves.values()):
@@ -262,13 +262,14 @@ def add_photos(lib: LibraryFolder, count: int, seed: int) -> float:
 def bench_similar_update(lib: LibraryFolder, n: int, full: float | None, incremental: int = 10_000) -> None:
     """/by-similar/ after new photos: only they are searched against the saved grouping."""
     from photofs.index import saved
+    from photofs.views import by_similar
     if full is None:
         return  # no saved grouping at this size (over the budget): nothing to update
-    saved.similar_tree(lib.index_path, saved.current(lib.catalog, lib.index_path), lib.settings)  # current first
+    by_similar.saved_tree(lib.index_path, saved.current(lib.catalog, lib.index_path), lib.settings)  # current first
     add_photos(lib, incremental, seed=11)
     snap = saved.current(lib.catalog, lib.index_path)
     t = time.perf_counter()
-    saved.similar_tree(lib.index_path, snap, lib.settings)
+    by_similar.saved_tree(lib.index_path, snap, lib.settings)
     took = time.perf_counter() - t
     emit(f"/by-similar/ brought up to date after {incremental} new photos", took, "s", full,
          "the full grouping, measured above", n=n)

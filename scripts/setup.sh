@@ -35,4 +35,19 @@ python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip >/dev/null
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-echo "setup: photofs installed in $(pwd)/.venv (run .venv/bin/photofs --help)"
+# Put `photofs` on PATH, so a new shell (and the demo's own hints) can run it: as
+# root, a link in /usr/local/bin, replacing only a link of ours (or an old clone's).
+exe="$(pwd)/.venv/bin/photofs"
+bin_dir="${PHOTOFS_BIN_DIR:-/usr/local/bin}"
+link="$bin_dir/photofs"
+if [ "$(id -u)" = 0 ] && [ -d "$bin_dir" ] && { [ ! -e "$link" ] || [ -L "$link" ]; } \
+        && { [ ! -L "$link" ] || [[ "$(readlink "$link")" == */.venv/bin/photofs ]]; }; then
+    ln -sfn "$exe" "$link"
+    echo "setup: photofs installed in $(pwd)/.venv and linked as $link"
+elif command -v photofs >/dev/null && [ "$(command -v photofs)" -ef "$exe" ]; then
+    echo "setup: photofs installed in $(pwd)/.venv (on your PATH)"
+else
+    echo "setup: photofs installed as $exe"
+    echo "  to run it as \`photofs\`, add this line to your shell's profile:"
+    echo "    export PATH=\"$(pwd)/.venv/bin:\$PATH\""
+fi

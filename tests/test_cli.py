@@ -64,7 +64,7 @@ def test_init_on_a_file(bare, tmp_path):
 def test_commands_without_a_library(bare, tmp_path, monkeypatch, command):
     monkeypatch.setenv("PHOTOFS_LIBRARY", str(tmp_path / "none"))
     code, _, err = bare(*command)
-    assert_one_error_line(code, err, "not a photofs library", "photofs init")
+    assert_one_error_line(code, err, "not a photofs library (from PHOTOFS_LIBRARY)", "-L DIR", "photofs init")
 
 
 def test_library_from_environment(bare, tmp_path, monkeypatch):
@@ -79,7 +79,9 @@ def test_library_from_environment(bare, tmp_path, monkeypatch):
     (["thumbs", "--weeks", "9-3"], "empty or negative"),
     (["items", "--week", "x"], "invalid int value"),
     (["items", "--state", "happy"], "invalid choice"),
-    (["frobnicate"], "invalid choice"),
+    (["frobnicate"], "unknown command 'frobnicate'; the commands are: 'init'"),
+    (["stauts"], "unknown command 'stauts'; did you mean `photofs status`?"),
+    (["queue", "lsit"], "unknown action 'lsit'; did you mean `photofs queue list`?"),
     ([], "required"),
 ])
 def test_usage_errors_are_one_line(cli, args, fragment):
@@ -126,7 +128,7 @@ def test_status_and_items(cli, originals):
     code, out, _ = cli("items", "--week", "1508")
     assert code == 0 and len(out.splitlines()) == 7 and "IMG_20190409_1002.jpg" in out
     code, out, _ = cli("status")
-    assert "weeks done: 0 / 5200 (4 with photos" in out
+    assert out.count("0 of 5200 weeks done (4 with photos; this is week") == 1  # the summary, said once
 
 
 def test_the_console_script_end_to_end(tmp_path, sample_originals):

@@ -386,7 +386,7 @@ def test_a_renamed_google_copy_is_joined_to_its_takeout_photo_by_its_pixels(nas_
     reopened = type(lib)(lib.path)
     scan(reopened, reopened.google(), 1508, 1508)
     if user_queued_it:  # a decision of the user's about the Google item: it is never merged away
-        from photofs.catalog.sort_state import SortChange
+        from photofs.domain.sorting import SortChange
         reopened.catalog.apply_sort_change(SortChange(queue_add={reopened.catalog.get_by_source("library", "g1").id}))
         make_thumbs(reopened, progress=False)
         assert reopened.catalog.get_by_source("library", "g1") is not None

@@ -97,7 +97,7 @@ def _check_updates(steps):
                 elif kind == "delete" and len(items) > 1:
                     writer.catalog.join_into(it.id, items[(step[1] + 1) % len(items)].id, [])
                 elif kind == "queue":
-                    from photofs.catalog.sort_state import SortChange
+                    from photofs.domain.sorting import SortChange
                     writer.catalog.apply_sort_change(SortChange(queue_add={it.id}))
                     with writer.catalog.transaction() as db:
                         db.execute("UPDATE queue SET state='removed', updated_at=? WHERE item_id=?",

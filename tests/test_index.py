@@ -15,7 +15,7 @@ from photofs.imaging import colour
 from photofs.imaging.thumbnail import make_thumbnail
 from photofs.index.groupings import collections_of, folder_gallery, resolution_group
 from photofs.index.hamming import HammingIndex, brute_force_pairs, self_pairs, sort_join_plan
-from photofs.index.names import name_group, name_parts
+from photofs.index.names import name_group, name_parts, spelled
 from photofs.jobs.add_folder import add_folder
 from photofs.jobs.sample_photos import exif_for, scene
 from photofs.jobs.thumbs import make_thumbs
@@ -81,9 +81,12 @@ def test_name_groups(name, group):
 
 
 def test_name_parts_follow_camera_counters():
-    assert name_parts("IMG_0999.jpg") == ("IMG_", 999)
-    assert name_parts("DSC_0001(1).JPG") == ("DSC_", 1)
-    assert name_parts("beach.jpg") == ("beach", -1)
+    assert name_parts("IMG_0999.jpg") == ("IMG_\x00", 999, 4)
+    assert name_parts("DSC_0001(1).JPG") == ("DSC_\x00", 1, 4)
+    assert name_parts("Canon_40D.jpg") == ("Canon_\x00D", 40, 2)
+    assert name_parts("beach.jpg") == ("beach", -1, 0)
+    assert [spelled(*name_parts(n)) for n in ("IMG_0004.JPG", "Canon_40D.jpg", "beach.jpg")] == \
+        ["IMG_0004", "Canon_40D", "beach"]
 
 
 @pytest.mark.parametrize("w, h, group", [

@@ -98,7 +98,7 @@ def test_changes_show_in_an_open_listing_within_a_second(mnt, library_copy):
     lib = library_copy
     os.listdir(mnt / "sorted")
     other = LibraryFolder(lib)
-    from photofs.catalog.sort_state import SortChange
+    from photofs.domain.sorting import SortChange
     other.catalog.apply_sort_change(SortChange(folders_add={("sorted", "Made elsewhere")}))
     deadline = time.monotonic() + 1.5
     while "Made elsewhere" not in os.listdir(mnt / "sorted"):

@@ -156,7 +156,7 @@ class QueueModel(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
         import tempfile
-        from photofs.catalog.sort_state import SortChange
+        from photofs.domain.sorting import SortChange
         from images import jpeg_bytes
         import datetime as dt
         self.SortChange = SortChange
@@ -249,7 +249,7 @@ def test_confirm_what_a_newer_takeout_no_longer_has(tmp_path, capsys):
     import zipfile
     from conftest import CLI
     from photofs.jobs.import_takeout import import_takeout
-    from photofs.catalog.sort_state import SortChange
+    from photofs.domain.sorting import SortChange
     from takeout_builder import full_takeout
     nas = tmp_path / "nas"
     nas.mkdir()

@@ -15,7 +15,8 @@ from vfs_helpers import W1, W2, files
 
 def snapshot_of(lib):
     items = {(i.source, i.source_id): (i.phash, i.original_name, i.taken_at, i.sha256, i.width, i.height, i.make,
-                                       i.gps_lat, tuple(i.albums)) for i in lib.catalog.items()}
+                                       i.gps_lat, tuple(i.albums), i.week, str(i.week_source))
+             for i in lib.catalog.items()}
     pins, folders, queued = lib.catalog.load_sort_state()
     by_id = {i.id: (i.source, i.source_id) for i in lib.catalog.items()}
     return items, sorted((v, by_id[i], f) for v, i, f in pins), sorted(folders), sorted(by_id[i] for i in queued)
@@ -47,8 +48,9 @@ def test_round_trip(fs, tmp_path, capsys):
     assert rebuilt["counts"]["items restored"] == len(before[0])
     lib = LibraryFolder(library)
     after = snapshot_of(lib)
-    assert after[0] == before[0]           # items, hashes, metadata
-    assert after[1] == before[1]           # pins
+    assert after[0] == before[0]           # items, hashes, metadata, the week you chose
+    assert [i.week for i in lib.catalog.items() if i.week_source == "user"] == [int(W1.split("/")[-1][:4])]
+    assert after[1] == [p for p in before[1] if p[0] != "by-week"]  # pins (the week is the item's, not a pin)
     assert after[3] == before[3]           # the queue
     assert after[2] == before[2]           # your folders, the empty one too
     vfs = PhotoVFS(library, refresh_seconds=0)

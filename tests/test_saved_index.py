@@ -10,12 +10,13 @@ import time
 import numpy as np
 import pytest
 
-from photofs.catalog.sort_state import SortChange
+from photofs.domain.sorting import SortChange
 from photofs.domain.items import Item, ItemState
 from photofs.index import saved
 from photofs.index.snapshot import Snapshot
 from photofs.library_folder import LibraryFolder
 from photofs.vfs import PhotoVFS
+from photofs.views import by_similar
 
 
 def add(lib: LibraryFolder, start: int, n: int, folder: str = "/nas/2019/Italy 2019", albums=None) -> list[int]:
@@ -127,7 +128,7 @@ def test_the_grouping_is_brought_up_to_date_exactly(library):
     def groups(tree):
         return sorted(sorted(np.asarray(snap.ids)[rows].tolist()) for rows in tree.leaves.values())
     snap = saved.current(library.catalog, library.index_path)
-    assert groups(saved.similar_tree(library.index_path, snap, settings)) == [sorted(chain)]
+    assert groups(by_similar.saved_tree(library.index_path, snap, settings)) == [sorted(chain)]
 
     time.sleep(0.01)
     library.catalog.set_error(ids[1], "gone")          # the bridge leaves: the group splits
@@ -135,7 +136,7 @@ def test_the_grouping_is_brought_up_to_date_exactly(library):
     library.catalog.set_thumbnail(new[0], f"{base ^ 0b111:016x}", 5000, b"\0" * 56, bytes(range(12)))  # near ids[0]
     snap = saved.current(library.catalog, library.index_path)
     assert snap.previous is not None  # an update, so the grouping is updated too
-    updated = saved.similar_tree(library.index_path, snap, settings)
+    updated = by_similar.saved_tree(library.index_path, snap, settings)
     assert groups(updated) == groups(by_similar.build(snap, settings.similarity_threshold, settings.similar_flips))
     assert groups(updated) == [sorted([ids[0], new[0]])]
 
@@ -192,7 +193,7 @@ def test_the_grouping_catches_up_over_several_changes(library):
     base = 0x0F0F_0F0F_0F0F_0F0F
     library.catalog.set_thumbnail(ids[0], f"{base:016x}", 5000, b"\0" * 56, bytes(range(12)))
     snap = saved.current(library.catalog, library.index_path)
-    saved.similar_tree(library.index_path, snap, library.settings)
+    by_similar.saved_tree(library.index_path, snap, library.settings)
     for step in range(3):  # three updates of the index the grouping never saw
         time.sleep(0.01)
         new = add(library, 1000 + 10 * step, 3)
@@ -204,7 +205,7 @@ def test_the_grouping_catches_up_over_several_changes(library):
     real = by_similar.build
     by_similar.build = lambda *a, **k: calls.append(1) or real(*a, **k)
     try:
-        updated = saved.similar_tree(library.index_path, snap, library.settings, library.catalog)
+        updated = by_similar.saved_tree(library.index_path, snap, library.settings, library.catalog)
     finally:
         by_similar.build = real
     assert not calls  # updated, not rebuilt
@@ -225,8 +226,8 @@ def test_while_the_groups_update_the_mount_shows_the_previous_ones(library, monk
     groups = [n for n in first.dirs("by-similar")[()]]
     assert len(groups) == 1
     release = threading.Event()
-    real = saved.similar_tree
-    monkeypatch.setattr(saved, "similar_tree", lambda *a, **k: release.wait(30) and real(*a, **k))
+    real = by_similar.saved_tree
+    monkeypatch.setattr(by_similar, "saved_tree", lambda *a, **k: release.wait(30) and real(*a, **k))
     monkeypatch.setattr(MountState, "patience", 0.1)
     time.sleep(0.01)
     add(library, 500, 5)
@@ -246,8 +247,8 @@ def test_a_replaced_state_leaves_the_grouping_to_the_newest(library, monkeypatch
     from photofs.vfs.tree import MountState
     add(library, 0, 50)
     grouped = []
-    real = saved.similar_tree
-    monkeypatch.setattr(saved, "similar_tree", lambda folder, snap, *a, **k: grouped.append(snap.fingerprint)
+    real = by_similar.saved_tree
+    monkeypatch.setattr(by_similar, "saved_tree", lambda folder, snap, *a, **k: grouped.append(snap.fingerprint)
                         or real(folder, snap, *a, **k))
     with tree_module._BUILDING["by-similar"]:  # another grouping is running: both states wait their turn
         first = MountState(library, 0, background=True)

@@ -41,13 +41,20 @@ def test_export_import_round_trip(cli_fs, tmp_path):
     assert rec["views"]["sorted"] == ["Trips"] and rec["views"]["by-week"] == ["1508_2019-04-08"]
     assert rec["views"]["by-gallery"] == ["2019-04 trip 2"]  # by the rule, written out too
     assert result["photos"] == len(lines) - 3
-    assert cli.json("sort", "reset")["overrides dropped"] == 4
+    moved = next(i for i in fs.lib.catalog.items() if i.phash == name[:16])
+    assert (moved.week, moved.week_source) == (1508, "user")
+    assert cli.json("sort", "reset") == {"view": "all", "overrides dropped": 4, "weeks restored": 1}
     assert fs.lib.catalog.load_sort_state()[:2] == ([], [])
+    assert fs.lib.catalog.get(moved.id).week == 1509  # back in the week it was taken
     cli.json("sort", "import", out)
     after = fs.lib.catalog.load_sort_state()
-    assert sorted(after[0]) == sorted(before[0]) and sorted(after[1]) == sorted(before[1]) and after[2] == before[2]
+    # The week's folder comes back as the photo's week, not as a /by-week/ pin.
+    assert sorted(after[0]) == sorted(p for p in before[0] if p[0] != "by-week")
+    assert sorted(after[1]) == sorted(before[1]) and after[2] == before[2]
+    assert (fs.lib.catalog.get(moved.id).week, fs.lib.catalog.get(moved.id).week_source) == (1508, "user")
     fs.refresh()
     assert files(fs, "/sorted/Trips") == [name]
+    assert name in files(fs, "/by-week/1508_2019-04-08")
 
 
 def test_reset_one_view(cli_fs):

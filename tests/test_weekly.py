@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import subprocess
 import sys
 
@@ -69,7 +70,7 @@ def test_worksheet_link_for_the_week(nas_lib, capsys):
     name = next(n for n, st in vfs.listdir("/by-week/1508_2019-04-08") if not st.is_dir)
     vfs.unlink(f"/by-week/1508_2019-04-08/{name}")
     code, out, _ = CLI(capsys, lib.path)("week", "1508")
-    assert "1 photos to delete in Google Photos: file://" in out
+    assert "1 photo to delete in Google Photos: file://" in out
     assert (lib.path / "worksheets" / "week-1508.html").read_text().count("<figure") == 1
 
 
@@ -104,8 +105,9 @@ def test_status_grid_on_a_terminal_png_and_html(nas_lib, tmp_path, capsys):
 def test_status_draws_the_grid_on_a_real_terminal(nas_lib):
     lib, _ = nas_lib
     script = f"import sys; from photofs.cli import main; sys.exit(main(['-L', {str(lib.path)!r}, 'status']))"
+    tall = {**os.environ, "COLUMNS": "120", "LINES": "120"}  # room for a row per year (a small one: test_cli_day_one)
     out = subprocess.run(["script", "-qec", f"{sys.executable} -c \"{script}\"", "/dev/null"],
-                         capture_output=True, text=True, timeout=60).stdout
+                         capture_output=True, text=True, timeout=60, env=tall).stdout
     if "■" not in out:
         pytest.skip("no pseudo-terminal here (script(1) missing)")
     assert "\x1b[38;5;" in out and out.count("■") + out.count("◆") >= 5200

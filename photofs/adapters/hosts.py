@@ -10,6 +10,8 @@ from __future__ import annotations
 import ctypes.util
 import os
 import re
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 
@@ -21,6 +23,7 @@ from photofs.errors import PhotofsError
 # does not stat every file (FSP_FUSE_CAP_READDIR_PLUS).
 CAP_CASE_INSENSITIVE = 1 << 29
 CAP_WINFSP_READDIR_PLUS = 1 << 21
+FSNAME = "photofs"  # what mount_options names the filesystem; the mount table shows it
 
 INSTALL_HINTS = {
     "linux": "install fuse3 and libfuse3-3 (apt-get install fuse3 libfuse3-3), or use `photofs serve --webdav`",
@@ -110,14 +113,14 @@ def mount_options(library: FuseLibrary, volume_name: str = "photofs") -> dict:
     short caches so changes made by another process show within a second."""
     common = {"foreground": True, "entry_timeout": 1.0, "attr_timeout": 1.0, "negative_timeout": 0.0}
     if library.flavour in ("libfuse3", "libfuse2"):
-        options = {**common, "fsname": "photofs", "auto_unmount": True, "default_permissions": True}
+        options = {**common, "fsname": FSNAME, "auto_unmount": True, "default_permissions": True}
         if library.flavour == "libfuse3":
             options["max_idle_threads"] = 10  # else libfuse 3.14 warns (libfuse#1003)
         return options
     if library.flavour in ("macfuse", "fuse-t"):
         # No `noappledouble`: it makes Finder's copies fail. `._*` and .DS_Store go
         # to the scratch space instead, and xattrs are kept there.
-        return {**common, "fsname": "photofs", "volname": volume_name, "default_permissions": True}
+        return {**common, "fsname": FSNAME, "volname": volume_name, "default_permissions": True}
     # WinFsp: uid/gid -1 map files to the user who mounted; timeouts in milliseconds.
     return {"foreground": True, "volname": volume_name, "uid": -1, "gid": -1,
             "FileInfoTimeout": 1000, "DirInfoTimeout": 1000, "VolumeInfoTimeout": 1000}
@@ -166,3 +169,34 @@ def check_mountpoint(platform: str, mountpoint: str, exists=os.path.exists, is_d
 def volume_name_for(library_path: Path) -> str:
     """Finder and Explorer show this; WinFsp's label holds at most 31 characters."""
     return f"photofs {library_path.name}"[:31]
+
+
+def mounted_here(mountpoint: str, platform: str = sys.platform, read=None) -> tuple[str, str] | None:
+    """(source, type) of what is mounted at `mountpoint`, from the system's mount table,
+    or None when nothing is. Linux: /proc/self/mounts (the last entry wins, as with
+    stacked mounts); macOS and the BSDs: `mount`'s `SOURCE on PATH (TYPE, ...)` lines."""
+    if system_name(platform) == "linux":
+        text = read() if read else Path("/proc/self/mounts").read_text()
+        found = None
+        for line in text.splitlines():
+            fields = line.split()
+            if len(fields) >= 3 and _unescape(fields[1]) == mountpoint:
+                found = (_unescape(fields[0]), fields[2])
+        return found
+    text = read() if read else subprocess.run(["mount"], capture_output=True, text=True).stdout
+    found = None
+    for line in text.splitlines():
+        m = re.match(r"^(.*) on (.*) \(([^,)]+)", line)
+        if m and m.group(2) == mountpoint:
+            found = (m.group(1), m.group(3))
+    return found
+
+
+def is_photofs_mount(source: str, fstype: str) -> bool:
+    """libfuse and macFUSE show the fsname as the source; FUSE-T, which serves over NFS, as `fuse-t:/photofs`."""
+    return source == FSNAME or source.endswith(":/" + FSNAME)
+
+
+def _unescape(field: str) -> str:
+    """The mount table writes space, tab, newline and backslash as octal escapes."""
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)

@@ -239,4 +239,21 @@ MIGRATIONS.append(
     CREATE INDEX ledger_item ON ledger (item_id);
     """
 )
+MIGRATIONS.append(
+    # 12: one effective week
+    #     per item. items.week stays the week every reader uses; week_source says where
+    #     it came from: the capture time, or the user, who moved the photo into another
+    #     week's folder. Until now such a move was only a /by-week/ pin: it becomes the
+    #     item's week (updated_at moves, so the saved index picks it up).
+    """
+    ALTER TABLE items ADD COLUMN week_source TEXT NOT NULL DEFAULT 'capture';
+    UPDATE items SET
+        week = (SELECT CAST(substr(p.folder, 1, instr(p.folder, '_') - 1) AS INTEGER)
+                FROM pins p WHERE p.view = 'by-week' AND p.item_id = items.id),
+        week_source = 'user',
+        updated_at = (julianday('now') - 2440587.5) * 86400.0
+    WHERE id IN (SELECT item_id FROM pins WHERE view = 'by-week' GROUP BY item_id
+                 HAVING count(*) = 1 AND max(folder) GLOB '[0-9][0-9][0-9][0-9]*_[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]');
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

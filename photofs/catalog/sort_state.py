@@ -3,24 +3,8 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
-from photofs.domain.sorting import PENDING, QueueState
-
-
-@dataclass
-class SortChange:
-    """Everything one user action changes, written together or not at all."""
-
-    pins: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # (view, item) -> its folders now; empty = default
-    queue_add: set[int] = field(default_factory=set)
-    queue_remove: set[int] = field(default_factory=set)
-    folders_add: set[tuple[str, str]] = field(default_factory=set)        # (view, path)
-    folders_remove: set[tuple[str, str]] = field(default_factory=set)
-    folder_moves: list[tuple[str, str, str, str]] = field(default_factory=list)  # (view, old, new_view, new)
-
-    def __bool__(self) -> bool:
-        return any((self.pins, self.queue_add, self.queue_remove, self.folders_add, self.folders_remove, self.folder_moves))
+from photofs.domain.sorting import PENDING, QueueState, SortChange
 
 
 class SortStateStore:
@@ -55,6 +39,8 @@ class SortStateStore:
             for item in change.queue_remove:
                 db.execute(f"UPDATE queue SET state=?, updated_at=? WHERE item_id=? AND state IN ({','.join('?' * len(PENDING))})",
                            (str(QueueState.CANCELLED), now, item, *[str(p) for p in PENDING]))
+            db.executemany("UPDATE items SET week=?, week_source=?, updated_at=? WHERE id=?",
+                           [(week, source, now, item) for item, (week, source) in change.weeks.items()])
             db.executemany("INSERT OR IGNORE INTO user_folders (view, path, created_at) VALUES (?, ?, ?)",
                            [(v, p, now) for v, p in sorted(change.folders_add)])
             db.executemany("DELETE FROM user_folders WHERE view=? AND path=?", sorted(change.folders_remove))
@@ -77,13 +63,22 @@ class SortStateStore:
                                 (str(state), now, str(state), now, item, *[str(s) for s in only_from])).rowcount
         return n
 
-    def reset_sort(self, view: str | None = None) -> int:
-        """Drop the overrides (pins and user folders) of one view, or of all; returns how many."""
+    def reset_sort(self, view: str | None = None, capture_weeks: dict[int, int | None] | None = None) -> int:
+        """Drop the overrides (pins and user folders) of one view, or of all, and give
+        the items in `capture_weeks` their capture week back; returns how many overrides."""
         where, args = ("WHERE view=?", (view,)) if view else ("", ())
         with self.transaction() as db:
+            now = time.time()
             n = db.execute(f"DELETE FROM pins {where}", args).rowcount
             n += db.execute(f"DELETE FROM user_folders {where}", args).rowcount
+            db.executemany("UPDATE items SET week=?, week_source='capture', updated_at=? WHERE id=?",
+                           [(week, now, item) for item, week in (capture_weeks or {}).items()])
         return n
+
+    def user_weeks(self) -> list[tuple[int, float | None]]:
+        """(item id, capture time) of every item whose week the user chose."""
+        with self._lock:
+            return [tuple(r) for r in self._db.execute("SELECT id, taken_at FROM items WHERE week_source='user'")]
 
 
 def _move_folder(db, view: str, old: str, new_view: str, new: str, now: float) -> None:

@@ -16,7 +16,7 @@ from photofs.catalog.files import FilesStore, _insert_files, _unfinish_if_incomp
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
-from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
+from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource, WeekSource
 from photofs.errors import PhotofsError
 
 CATALOG_FILE = "catalog.sqlite"
@@ -25,6 +25,10 @@ _JSON_COLUMNS = {"warnings", "albums", "people"}
 _BOOL_COLUMNS = {"favorited", "archived", "trashed"}
 # A verified NAS copy is recorded per file (catalog/files.py); re-indexing an item never clears it here.
 _KEPT_COLUMNS = {"nas_path", "nas_sha256", "nas_size", "archived_at"}
+# A source seen again (a re-import, a rescan) updates an item, but the week the user
+# chose stays until they move the photo again or reset the sort.
+_KEEP_USER_WEEK = {c: f"{c}=CASE WHEN items.week_source='user' THEN items.{c} ELSE excluded.{c} END"
+                   for c in ("week", "week_source")}
 
 
 class Catalog(SortStateStore, ProgressStore, FilesStore):
@@ -94,7 +98,7 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
         sql = (
             f"INSERT INTO items ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
             f"ON CONFLICT (source, source_id) DO UPDATE SET "
-            + ", ".join(f"{c}=coalesce(excluded.{c}, {c})" if c in _KEPT_COLUMNS else f"{c}=excluded.{c}"
+            + ", ".join(f"{c}=coalesce(excluded.{c}, {c})" if c in _KEPT_COLUMNS else _KEEP_USER_WEEK.get(c, f"{c}=excluded.{c}")
                         for c in cols if c not in ("source", "source_id"))
             + " RETURNING id"
         )
@@ -280,7 +284,7 @@ def _to_row(item: Item) -> dict:
         value = getattr(item, name)
         if name in _JSON_COLUMNS:
             value = json.dumps(value) if value else None
-        elif name in ("state", "time_source"):
+        elif name in ("state", "time_source", "week_source"):
             value = str(value)
         row[name] = value
     return row
@@ -294,4 +298,5 @@ def _from_row(row: sqlite3.Row) -> Item:
         data[name] = bool(data[name])
     data["state"] = ItemState(data["state"])
     data["time_source"] = TimeSource(data["time_source"])
+    data["week_source"] = WeekSource(data["week_source"])
     return Item(**data)

@@ -21,6 +21,12 @@ class TimeSource(StrEnum):
     NONE = "none"        # nothing usable: shown under /by-week/undated/
 
 
+class WeekSource(StrEnum):
+    """Where an item's effective week came from (items.week is the effective one)."""
+    CAPTURE = "capture"  # its capture time (none: undated)
+    USER = "user"        # the user moved it into another week's folder; imports keep it
+
+
 @dataclass
 class Item:
     """One original photo. Times are UTC epoch seconds."""
@@ -43,7 +49,8 @@ class Item:
     taken_at: float | None = None
     tz_offset_min: int | None = None  # the camera's UTC offset, when the file says
     time_source: TimeSource = TimeSource.NONE
-    week: int | None = None
+    week: int | None = None           # the effective week, used everywhere; see week_source
+    week_source: WeekSource = WeekSource.CAPTURE
     state: ItemState = ItemState.INDEXED
     error: str | None = None
     warnings: list[str] = field(default_factory=list)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 VIEWS = ("by-week", "by-similar", "by-gallery", "by-histogram", "by-resolution", "by-name", "sorted", "to-delete")
@@ -20,6 +21,23 @@ class QueueState(StrEnum):
 
 # Still waiting to leave the cloud: shown in /to-delete/, hidden from every other view.
 PENDING = (QueueState.QUEUED, QueueState.ARCHIVED, QueueState.WORKSHEET)
+
+
+@dataclass
+class SortChange:
+    """Everything one user action changes, written together or not at all."""
+
+    pins: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # (view, item) -> its folders now; empty = default
+    queue_add: set[int] = field(default_factory=set)
+    queue_remove: set[int] = field(default_factory=set)
+    folders_add: set[tuple[str, str]] = field(default_factory=set)        # (view, path)
+    folders_remove: set[tuple[str, str]] = field(default_factory=set)
+    folder_moves: list[tuple[str, str, str, str]] = field(default_factory=list)  # (view, old, new_view, new)
+    weeks: dict[int, tuple[int | None, str]] = field(default_factory=dict)  # item -> (effective week, week source)
+
+    def __bool__(self) -> bool:
+        return any((self.pins, self.queue_add, self.queue_remove, self.folders_add, self.folders_remove,
+                    self.folder_moves, self.weeks))
 
 
 # What Finder, Explorer and desktop environments write next to photos. They are

@@ -37,6 +37,26 @@ class LifeCalendar:
         """`NNNN_YYYY-MM-DD`: index padded to four digits, then the week's Monday."""
         return f"{week:04d}_{self.monday_of_week(week).isoformat()}"
 
+    def week_of_folder(self, name: str) -> int | None:
+        """The inverse of folder_name; None for any other name."""
+        number, _, monday = name.partition("_")
+        if not (number.isdigit() and len(number) >= 4 and monday):
+            return None
+        return int(number) if self.folder_name(int(number)) == name else None
+
+    def capture_week(self, taken_at: float | None) -> int | None:
+        """The week a capture time falls in (None: undated)."""
+        return None if taken_at is None or taken_at != taken_at else self.week_of_timestamp(taken_at)
+
+    def moved_into(self, folder: str, taken_at: float | None) -> tuple[int, str] | None:
+        """(effective week, week source) of a photo the user put in a /by-week/ folder:
+        a week's folder corrects its week (back to "capture" when that is where it was
+        taken); any other folder (undated, before-birth, the user's own) is no week."""
+        week = self.week_of_folder(folder)
+        if week is None:
+            return None
+        return week, "capture" if week == self.capture_week(taken_at) else "user"
+
     def current_week(self, now: dt.datetime | None = None) -> int:
         now = now or dt.datetime.now(self.tz)
         return self.week_of_date(now.astimezone(self.tz).date())

@@ -3,8 +3,9 @@
 `name_group` (the /by-name/ rule): well-known patterns get a readable label
 (WhatsApp, Screenshots, Google Pixel, Android camera, camera counter); any other
 name is grouped by its shape, digits shown as `#` (`scan_###`, `DSC_####`).
-`name_parts` (for inferred galleries): the prefix before the last number, and
-that number, so camera counters can be followed.
+`name_parts` (for inferred galleries): the name around its last number, that
+number, and how many digits it was written with, so camera counters can be
+followed and a run named as its first file is (`IMG_0004`, `Canon_40D`).
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ def stem(name: str) -> str:
     return _COPY_SUFFIX.sub("", base) if base[-1:] in ")d0123456789" else base
 
 
-def name_keys(name: str) -> tuple[str, str, int]:
-    """(name_group, prefix, number) at once: the snapshot needs all three per photo."""
+AROUND = "\x00"  # between the text before and after the last number; never in a file name
+
+
+def name_keys(name: str) -> tuple[str, str, int, int]:
+    """(name_group, around, number, digits) at once: the snapshot needs them per photo."""
     s = stem(name)
     return _group_of_stem(s), *_parts_of_stem(s)
 
@@ -66,13 +70,21 @@ def _digit_shape(m: re.Match) -> str:
     return "#" * min(len(d), 8)
 
 
-def name_parts(name: str) -> tuple[str, int]:
-    """(prefix, number) of the last number in the name; number -1 when there is none."""
+def name_parts(name: str) -> tuple[str, int, int]:
+    """(around, number, digits) of the last number in the name: `around` is the text
+    before it and after it, joined by AROUND; number -1 (and 0 digits) when there is none."""
     return _parts_of_stem(stem(name))
 
 
-def _parts_of_stem(s: str) -> tuple[str, int]:
+def spelled(around: str, number: int, digits: int) -> str:
+    """The name back from its parts: `IMG_` 4 (4 digits) is `IMG_0004`."""
+    before, _, after = around.partition(AROUND)
+    return before + ("" if number < 0 else f"{number:0{digits}d}") + after
+
+
+def _parts_of_stem(s: str) -> tuple[str, int, int]:
     m = _LAST_NUMBER.match(s)
     if not m:
-        return s, -1
-    return m.group(1), int(m.group(2)[-15:])
+        return s, -1, 0
+    digits = m.group(2)[-15:]
+    return m.group(1) + AROUND + m.group(3), int(digits), len(digits)

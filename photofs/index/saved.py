@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 from photofs.catalog import Catalog
 from photofs.index.snapshot import COLUMNS, Snapshot
 
-FORMAT = 2
+FORMAT = 3  # 3: name_digits
 SIMILAR_FORMAT = 2  # the saved grouping's own: a snapshot format change need not cost a regrouping
 ARRAYS = (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)
 log = logging.getLogger(__name__)
@@ -305,7 +305,7 @@ def _similar_path(folder: Path, settings) -> Path:
     return folder / f"similar-{settings.similarity_threshold}-{int(settings.similar_flips)}.npz"
 
 
-def _saved_pairs(folder: Path, settings):
+def saved_pairs(folder: Path, settings):
     """(fingerprint it was made from, a ids, b ids, kinds), or None."""
     try:
         with np.load(_similar_path(folder, settings)) as f:
@@ -320,7 +320,7 @@ def _saved_pairs(folder: Path, settings):
 def has_similar(folder: Path, settings) -> bool:
     """A grouping is saved, for this catalog state or an earlier one (which an update
     brings forward: only the photos changed since are searched)."""
-    return _saved_pairs(folder, settings) is not None
+    return saved_pairs(folder, settings) is not None
 
 
 def _unchanged(snap: Snapshot, part: Snapshot) -> np.ndarray:
@@ -353,7 +353,7 @@ def forget_similar(folder: Path, settings) -> None:
     _similar_path(folder, settings).unlink(missing_ok=True)
 
 
-def _changed_since(snap: Snapshot, made_from: list, catalog: Catalog | None) -> np.ndarray | None:
+def changed_since(snap: Snapshot, made_from: list, catalog: Catalog | None) -> np.ndarray | None:
     """Ids that may differ between the state a grouping was made from and `snap`.
     From the catalog they may include later changes too: searching a photo again
     that did not change costs a little time, never a wrong group."""
@@ -367,39 +367,17 @@ def _changed_since(snap: Snapshot, made_from: list, catalog: Catalog | None) -> 
     return np.array([r[0] for chunk in chunks for r in chunk] + list(gone), np.int64)
 
 
-def similar_tree(folder: Path, snap: Snapshot, settings, catalog: Catalog | None = None):
-    """/by-similar/'s grouping. Its neighbour pairs are saved by item id beside the
-    snapshot: a later mount reads them, and after changes only the photos changed
-    since are searched for (seconds at ten million photos, where a full grouping
-    takes half an hour at the default threshold)."""
-    from photofs.views import by_similar
-    t, flips = settings.similarity_threshold, settings.similar_flips
+def save_pairs(folder: Path, settings, snap: Snapshot, pairs) -> None:
+    """Keep a grouping's neighbour pairs (rows of `snap`) by item id, for the next mount."""
     fingerprint = getattr(snap, "fingerprint", None)
-    saved = _saved_pairs(folder, settings)
-    tree = None
-    if saved is not None and fingerprint is not None:
-        made_from, a_ids, b_ids, kind = saved
-        changed = _changed_since(snap, made_from, catalog)
-        if changed is not None:
-            # Pairs between unchanged photos still hold; the changed ones are searched again.
-            stale = np.isin(a_ids, changed) | np.isin(b_ids, changed)
-            a, b = snap.rows_of(a_ids[~stale]), snap.rows_of(b_ids[~stale])
-            if len(a) == int((~stale).sum()) and len(b) == len(a):  # else a photo left unseen: regroup
-                fresh = by_similar.pairs_of_rows(snap, snap.rows_of(changed), t, flips)
-                tree = by_similar.tree_of_pairs(snap, np.concatenate([a, fresh[0]]), np.concatenate([b, fresh[1]]),
-                                                np.concatenate([kind[~stale], fresh[2]]))
-                if made_from == fingerprint:
-                    return tree
-    if tree is None:
-        tree = by_similar.build(snap, t, flips)
-    if fingerprint is not None and folder.is_dir():
-        a, b, kind = tree.pairs
-        path = _similar_path(folder, settings)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.npz")
-        try:
-            np.savez(tmp, key=json.dumps({"format": SIMILAR_FORMAT, "fingerprint": fingerprint, "n": len(snap)}),
-                     a=np.asarray(snap.ids)[a], b=np.asarray(snap.ids)[b], kind=kind)
-            os.replace(tmp, path)
-        except OSError as e:
-            log.warning("could not save the grouping in %s: %s", path, e)
-    return tree
+    if fingerprint is None or not folder.is_dir():
+        return
+    a, b, kind = pairs
+    path = _similar_path(folder, settings)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.npz")
+    try:
+        np.savez(tmp, key=json.dumps({"format": SIMILAR_FORMAT, "fingerprint": fingerprint, "n": len(snap)}),
+                 a=np.asarray(snap.ids)[a], b=np.asarray(snap.ids)[b], kind=kind)
+        os.replace(tmp, path)
+    except OSError as e:
+        log.warning("could not save the grouping in %s: %s", path, e)

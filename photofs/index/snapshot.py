@@ -34,8 +34,9 @@ class Snapshot:
     colour: np.ndarray       # int32 code into colour_names
     resolution: np.ndarray   # int32 code into resolution_names
     name_group: np.ndarray   # int32 code into name_group_names
-    name_prefix: np.ndarray  # int32 code into name_prefixes (for inferred galleries)
+    name_prefix: np.ndarray  # int32 code into name_prefixes: the name around its last number (index/names.py)
     name_number: np.ndarray  # int64 the last number in the name, -1 if none
+    name_digits: np.ndarray  # int8 how many digits that number is written with (IMG_0004: 4)
     is_video: np.ndarray     # bool: a placeholder thumbnail, never a near-duplicate
     album_ids: np.ndarray    # int64 ids, with album_codes: albums (Takeout, Picker), one entry per membership
     album_codes: np.ndarray  # int32 code into gallery_names
@@ -52,7 +53,7 @@ class Snapshot:
     sorted_rows: int = -1
 
     ROW_ARRAYS = ("ids", "phash", "taken", "week", "size", "pixels", "orig_size", "dihedral", "colour", "resolution",
-                  "name_group", "name_prefix", "name_number", "is_video")
+                  "name_group", "name_prefix", "name_number", "name_digits", "is_video")
     SIDE_ARRAYS = ("album_ids", "album_codes", "loose_ids", "loose_parent")
     NAME_LISTS = ("colour_names", "resolution_names", "name_group_names", "name_prefixes", "gallery_names",
                   "parent_names")
@@ -146,7 +147,7 @@ class Snapshot:
         else:
             cols = [np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64, np.int64, np.int64)]
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
-            cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, bool)]
+            cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, bool)]
         return cls(*cols, np.array(albums[0], np.int64), np.array(albums[1], np.int32),
                    np.array(loose[0], np.int64), np.array(loose[1], np.int32),
                    colour.GROUP_NAMES, intern["resolution_names"].names, intern["name_group_names"].names,
@@ -246,5 +247,6 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((intern["name_group_names"](k[0]) for k in keys), np.int32, n),
         np.fromiter((intern["name_prefixes"](k[1]) for k in keys), np.int32, n),
         np.fromiter((k[2] for k in keys), np.int64, n),
+        np.fromiter((k[3] for k in keys), np.int8, n),
         np.fromiter((r[13] == "video" for r in rows), bool, n),
     )

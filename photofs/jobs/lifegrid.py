@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import os
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from PIL import Image, ImageDraw
 
 from photofs.domain.progress import WeekState, streak, week_state
 from photofs.domain.weeks import LIFE_WEEKS
+from photofs.domain.wording import plural
 from photofs.library_folder import LibraryFolder
 
 COLUMNS = 52
@@ -21,6 +24,8 @@ COLOURS = {  # state -> RGB, from "nothing yet" to "done and freed"
 }
 ANSI = {WeekState.NO_PHOTOS: 254, WeekState.FOUND: 221, WeekState.THUMBNAILED: 117, WeekState.REVIEWED: 68,
         WeekState.ARCHIVED: 71, WeekState.REMOVED: 22}
+CURRENT = 196  # the current week, in the compact grid
+YEARS = LIFE_WEEKS // COLUMNS
 
 
 @dataclass
@@ -30,10 +35,11 @@ class LifeGrid:
     summary: dict
 
     def line(self) -> str:
+        """The summary, said once wherever the grid is shown."""
         s = self.summary
-        return (f"{s['weeks done']} of {LIFE_WEEKS} weeks done ({s['weeks with photos']} with photos), "
-                f"{s['photos on the NAS']} photos on the NAS, {s['bytes freed in the cloud'] / 1e9:.2f} GB freed "
-                f"in the cloud, streak {s['streak days']} day{'s' if s['streak days'] != 1 else ''}")
+        return (f"{s['weeks done']} of {LIFE_WEEKS} weeks done ({s['weeks with photos']} with photos; "
+                f"this is week {s['current week']}), {plural(s['photos on the NAS'], 'photo')} on the NAS, "
+                f"{s['bytes freed in the cloud'] / 1e9:.2f} GB freed in the cloud, streak {plural(s['streak days'], 'day')}")
 
 
 def life_grid(lib: LibraryFolder, today: dt.date | None = None) -> LifeGrid:
@@ -56,7 +62,15 @@ def life_grid(lib: LibraryFolder, today: dt.date | None = None) -> LifeGrid:
     return LifeGrid(states, cal.week_of_date(today), summary)
 
 
-def terminal(grid: LifeGrid) -> str:
+def terminal(grid: LifeGrid, size: os.terminal_size | None = None) -> str:
+    """The grid for a terminal of `size` (None: as tall as it needs): one row of 52
+    weeks per year of life when it fits, else a compact grid that does (below)."""
+    if size is not None and (size.lines < YEARS + 3 or size.columns < COLUMNS + 4):
+        return _compact(grid, size)
+    return _one_year_per_row(grid)
+
+
+def _one_year_per_row(grid: LifeGrid) -> str:
     """Rows of 52 weeks (one year of life each), coloured blocks; the current week is ◆."""
     out = []
     for year in range(LIFE_WEEKS // COLUMNS):
@@ -68,6 +82,49 @@ def terminal(grid: LifeGrid) -> str:
         out.append(label + "".join(cells) + "\x1b[0m")
     legend = "  ".join(f"\x1b[38;5;{ANSI[s]}m■\x1b[0m {s.label}" for s in WeekState)
     return "\n".join(out + ["", legend, grid.line()])
+
+
+def _compact(grid: LifeGrid, size: os.terminal_size) -> str:
+    """Two years per text row (`▀`: the upper half one year, the lower half the next),
+    `k` weeks per cell (1, 2 or 4: the least advanced of those with photos), and the
+    century in side-by-side blocks, choosing the most detail that fits the terminal.
+    The current week is red."""
+    pairs = YEARS // 2
+    layouts = [(k, b) for k in (1, 2, 4) for b in (1, 2, 3, 4, 5)]
+    fits = [(k, b) for k, b in layouts
+            if -(-pairs // b) + 5 <= size.lines and b * (5 + -(-COLUMNS // k)) <= size.columns]
+    k, blocks = fits[0] if fits else (4, max(1, min(5, size.columns // (5 + COLUMNS // 4))))
+    per_block = -(-pairs // blocks)
+    lines = []
+    for r in range(per_block):
+        line = ""
+        for b in range(blocks):
+            pair = b * per_block + r
+            if pair >= pairs:
+                break
+            top, bottom = 2 * pair, 2 * pair + 1
+            line += f"{top:>3} " if top % 10 == 0 else "    "
+            for c in range(0, COLUMNS, k):
+                line += f"\x1b[38;5;{_cell(grid, top, c, k)}m\x1b[48;5;{_cell(grid, bottom, c, k)}m▀"
+            line += "\x1b[0m "
+        lines.append(line.rstrip())
+    keys = [(ANSI[s], s.label) for s in WeekState] + [(CURRENT, "this week")]
+    legend, width = [""], 0
+    for colour, label in keys:  # wrapped to the terminal, by the width that shows
+        if width and width + len(label) + 4 > size.columns:
+            legend.append("")
+            width = 0
+        legend[-1] += f"\x1b[38;5;{colour}m█\x1b[0m {label}  "
+        width += len(label) + 4
+    return "\n".join(lines + [line.rstrip() for line in legend] + textwrap.wrap(grid.line(), size.columns))
+
+
+def _cell(grid: LifeGrid, year: int, column: int, k: int) -> int:
+    weeks = range(year * COLUMNS + column, min(year * COLUMNS + column + k, (year + 1) * COLUMNS))
+    if grid.current in weeks:
+        return CURRENT
+    with_photos = [grid.states[w] for w in weeks if grid.states[w] > WeekState.NO_PHOTOS]
+    return ANSI[min(with_photos) if with_photos else WeekState.NO_PHOTOS]
 
 
 def png(grid: LifeGrid, path: Path, cell: int = 9, gap: int = 2) -> None:

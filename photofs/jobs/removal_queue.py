@@ -17,6 +17,7 @@ from pathlib import Path
 
 from photofs.domain.items import Item
 from photofs.domain.sorting import PENDING, QueueState
+from photofs.domain.wording import plural
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.sources.folder import sha256_file
@@ -85,7 +86,7 @@ def render(lib: LibraryFolder, offered: list[Item], waiting: list[Item]) -> str:
              "body{font-family:system-ui,sans-serif;margin:2em;max-width:70em}figure{display:inline-block;width:14em;",
              "margin:.5em;vertical-align:top;font-size:.85em;word-break:break-all}img{max-width:100%}h2{margin-top:2em}",
              "</style></head><body>",
-             f"<h1>{len(offered)} photos to delete in Google Photos</h1>",
+             f"<h1>{plural(len(offered), 'photo')} to delete in Google Photos</h1>",
              "<p>Each has a verified copy on your NAS. Delete them in Google Photos day by day, then run "
              "<code>photofs queue confirm --day YYYY-MM-DD</code>.</p>"]
     for day, items in days.items():

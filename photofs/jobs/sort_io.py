@@ -19,37 +19,26 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from photofs.catalog.sort_state import SortChange
-from photofs.domain.sorting import TO_DELETE, VIEWS
+from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
-from photofs.vfs.tree import MountState, key_path, key_str
+from photofs.vfs import Placement
+from photofs.views import by_week
 
 FORMAT = 1
 
 
-def _state(lib: LibraryFolder) -> MountState:
-    return MountState(lib, lib.catalog.data_version())
-
-
 def export_sort(lib: LibraryFolder, out: Path) -> dict:
-    state = _state(lib)
-    overlay, snap = state.overlay, state.snap
+    places = Placement(lib)
     items = {i.id: i for i in lib.catalog.items()}
     lines = [{"photofs_sort": FORMAT, "library": str(lib.path), "exported_at": dt.datetime.now(dt.UTC).isoformat()}]
-    lines += [{"view": v, "folder": p} for v in VIEWS for p in sorted(overlay.user_folders[v])]
-    for row, item_id in enumerate(snap.ids.tolist()):
+    lines += [{"view": v, "folder": p} for v in VIEWS for p in places.user_folders(v)]
+    for item_id in places.item_ids:
         item = items[item_id]
-        views = {}
-        for view in VIEWS:
-            if view == TO_DELETE:
-                continue
-            tree = state.trees[view]
-            keys = overlay.pins[view].get(item_id) or state.default_folders(view, row)
-            views[view] = sorted(key_str(tree.resolve_key(key_path(k))) for k in keys)
+        views = {view: places.folders_of(view, item_id) for view in VIEWS if view != TO_DELETE}
         lines.append({"item": {"source": item.source, "source_id": item.source_id, "sha256": item.sha256,
                                "phash": item.phash, "original_name": item.original_name},
-                      "queued": item_id in overlay.queued, "views": views})
+                      "queued": places.is_queued(item_id), "views": views})
     tmp = out.with_name(out.name + ".tmp")
     try:
         with open(tmp, "w", encoding="utf-8") as f:
@@ -58,14 +47,13 @@ def export_sort(lib: LibraryFolder, out: Path) -> dict:
         tmp.replace(out)
     except OSError as e:
         raise PhotofsError(f"cannot write {out}: {e.strerror or e}") from None
-    return {"file": str(out), "photos": len(snap), "folders": len(lines) - 1 - len(snap)}
+    photos = len(places.item_ids)
+    return {"file": str(out), "photos": photos, "folders": len(lines) - 1 - photos}
 
 
 def import_sort(lib: LibraryFolder, path: Path) -> dict:
     records = _read(path)
-    state = _state(lib)
-    snap = state.snap
-    row_of = {int(i): r for r, i in enumerate(snap.ids.tolist())}
+    places = Placement(lib)
     by_source, by_content = {}, {}
     for item in lib.catalog.items():
         by_source[(item.source, item.source_id)] = item.id
@@ -79,15 +67,11 @@ def import_sort(lib: LibraryFolder, path: Path) -> dict:
         ident = rec["item"]
         item_id = by_source.get((ident.get("source"), ident.get("source_id"))) or \
             by_content.get((ident.get("sha256"), ident.get("original_name")))
-        if item_id is None or item_id not in row_of:
+        if item_id is None or not all([places.place(change, view, item_id, set(folders))
+                                        for view, folders in rec.get("views", {}).items()]):
             unknown += 1
             continue
-        row = row_of[item_id]
         (change.queue_add if rec.get("queued") else change.queue_remove).add(item_id)
-        for view, folders in rec.get("views", {}).items():
-            tree = state.trees[view]
-            keys = {key_str(tree.key_of(key_path(f))) for f in folders}
-            change.pins[(view, item_id)] = set() if keys == state.default_folders(view, row) else keys
     lib.catalog.apply_sort_change(change)
     return {"file": str(path), "photos": len(records) - len(change.folders_add) - unknown,
             "folders": len(change.folders_add), "not in this library": unknown}
@@ -146,7 +130,7 @@ def _check(rec) -> str | None:
 
 def _bad_path(path: str) -> bool:
     """Folders are `a/b` relative to a view ("" is its top level); no `..`, no control characters."""
-    return any(p in ("", ".", "..") or any(ord(c) < 32 for c in p) for p in key_path(path))
+    return any(p in ("", ".", "..") or any(ord(c) < 32 for c in p) for p in (path.split("/") if path else ()))
 
 
 def reset_sort(lib: LibraryFolder, view: str | None) -> dict:
@@ -154,4 +138,8 @@ def reset_sort(lib: LibraryFolder, view: str | None) -> dict:
         raise PhotofsError(f"unknown view {view!r}; views are: {', '.join(VIEWS)}")
     if view == TO_DELETE:
         raise PhotofsError("the removal queue is not sort state; move photos out of /to-delete/ to take them back")
-    return {"view": view or "all", "overrides dropped": lib.catalog.reset_sort(view)}
+    weeks = {}
+    if view in (None, by_week.NAME):  # the weeks the user chose are /by-week/'s overrides
+        weeks = {item: lib.calendar.capture_week(taken) for item, taken in lib.catalog.user_weeks()}
+    return {"view": view or "all", "overrides dropped": lib.catalog.reset_sort(view, weeks),
+            "weeks restored": len(weeks)}

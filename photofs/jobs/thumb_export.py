@@ -17,9 +17,8 @@ from pathlib import Path
 
 from PIL import Image
 
-from photofs.catalog.sort_state import SortChange
 from photofs.domain.items import ItemState
-from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
+from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
 from photofs.domain.sorting import QueueState
@@ -28,8 +27,7 @@ from photofs.imaging.phash import phash_and_variants
 from photofs.jobs.removal_queue import queue_entries
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
-from photofs.vfs import PhotoVFS
-from photofs.vfs.tree import Dir, MountState, key_str
+from photofs.vfs import PhotoVFS, Placement
 
 
 REMOVED = "removed"  # beside the views: photos deleted from Google, kept on the NAS
@@ -157,14 +155,10 @@ def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
 
 def _restore_sort_state(lib, found, places, dirs, summary: JobSummary) -> None:
     cat = lib.catalog
-    state = MountState(lib, cat.data_version())
+    where = Placement(lib)
     for view, *sub in dirs:  # folders, the empty ones too: the rule's, or the user's
-        if view != TO_DELETE and state.resolve((view, *sub)) is None:
-            dirs_change = SortChange(folders_add={(view, "/".join(sub[:d])) for d in range(1, len(sub) + 1)})
-            cat.apply_sort_change(dirs_change)
-            state.overlay.apply(dirs_change)
-            state.changed()
-    row_of = {int(i): r for r, i in enumerate(state.snap.ids.tolist())}
+        if view != TO_DELETE and not where.exists(view, tuple(sub)):
+            where.apply(SortChange(folders_add={(view, "/".join(sub[:d])) for d in range(1, len(sub) + 1)}))
     ids = {key: cat.get_by_source(*key).id for key in found}
     seen: dict[tuple[str, int], set[str]] = {}
     change = SortChange()
@@ -174,20 +168,14 @@ def _restore_sort_state(lib, found, places, dirs, summary: JobSummary) -> None:
         if view == TO_DELETE:
             change.queue_add.add(item_id)
             continue
-        node = state.resolve((view, *sub))
-        tree = state.trees[view]
-        if isinstance(node, Dir) and (node.logical in tree.subdirs or node.logical in tree.leaves):
-            folder = key_str(tree.key_of(node.logical))
-        else:  # a folder the rule does not make: the user's
+        folder = where.rule_folder(view, sub)
+        if folder is None:  # a folder the rule does not make: the user's
             folder = "/".join(sub)
             for depth in range(1, len(sub) + 1):
                 change.folders_add.add((view, "/".join(sub[:depth])))
         seen.setdefault((view, item_id), set()).add(folder)
     for (view, item_id), folders in seen.items():
-        row = row_of.get(item_id)
-        if row is None:
-            continue
-        change.pins[(view, item_id)] = set() if folders == state.default_folders(view, row) else folders
+        where.place(change, view, item_id, folders)
     cat.apply_sort_change(change)
     summary.counts["queued again"] = len(change.queue_add)
     summary.counts["pins"] = sum(1 for f in change.pins.values() if f)

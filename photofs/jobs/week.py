@@ -15,19 +15,22 @@ error (one line on stderr), 2 a mistyped command, 3 another run holds the lock.
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import logging
 import sys
 from contextlib import contextmanager
 
+from filelock import FileLock, Timeout
+
 from photofs.domain.items import ItemState
 from photofs.domain.progress import WeekState, week_state
+from photofs.domain.wording import plural
 from photofs.errors import PhotofsError
 from photofs.index import saved
 from photofs.jobs import removal_queue
 from photofs.jobs.archive import archive
 from photofs.jobs.thumbs import make_thumbs
 from photofs.library_folder import LibraryFolder
+from photofs.views import by_similar
 
 
 class Locked(PhotofsError):
@@ -36,23 +39,25 @@ class Locked(PhotofsError):
 
 @contextmanager
 def library_lock(lib: LibraryFolder):
-    path = lib.path / ".photofs.lock"
-    with open(path, "w") as f:
-        try:
-            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise Locked(f"another photofs run is working on {lib.path}; try again later") from None
-        try:
-            yield
-        finally:
-            fcntl.flock(f, fcntl.LOCK_UN)
+    """One `photofs week` at a time per library, on every system (filelock: flock on
+    POSIX, msvcrt on Windows); a lock left by a killed run is freed by the system."""
+    lock = FileLock(lib.path / ".photofs.lock")
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        raise Locked(f"another photofs run is working on {lib.path}; try again later") from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def unfinished_weeks(lib: LibraryFolder) -> list[int]:
     figures = lib.catalog.week_figures()
     reviewed = lib.catalog.reviewed_weeks()
-    # Before-birth weeks (old scans) are pending work too; they come first.
-    return [w for w in sorted(figures) if week_state(figures[w], w in reviewed) < WeekState.ARCHIVED]
+    # Reviewing is a step of its own: a week `archive` finished that nobody has been
+    # through is still to do. Before-birth weeks (old scans) are pending work too; they come first.
+    return [w for w in sorted(figures) if w not in reviewed or week_state(figures[w], True) < WeekState.ARCHIVED]
 
 
 def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False) -> list[dict]:
@@ -106,12 +111,12 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     folder.mkdir(exist_ok=True)
     sheet = removal_queue.worksheet(lib, folder / f"week-{week:04d}.html", weeks=(week, week))
     if sheet["offered"]:
-        lines.append(f"  {sheet['offered']} photos to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
+        lines.append(f"  {plural(sheet['offered'], 'photo')} to delete in Google Photos: {(folder / f'week-{week:04d}.html').as_uri()}")
     # Reviewed only when nothing of the week is left behind: every item verified on the NAS,
     # or in error with its reason in front of the user.
     left = [i for i in cat.items(week=week) if not i.trashed and not i.nas_sha256 and i.state != ItemState.ERROR]
     if left:
-        lines.append(f"  {len(left)} photos of this week are not on the NAS yet: the week stays open")
+        lines.append(f"  {plural(len(left), 'photo')} of this week not on the NAS yet: the week stays open")
     else:
         cat.mark_reviewed(week)
     failures += [f"{i.original_name}: {i.error}" for i in cat.items(week=week, states=[ItemState.ERROR])]
@@ -131,7 +136,7 @@ def similar_tree(lib: LibraryFolder):
     """(snapshot, /by-similar/ tree) of the library as it is now: the mount's own,
     saved in LIBRARY/index/ and brought up to date, not regrouped on every call."""
     snap = saved.current(lib.catalog, lib.index_path)
-    return snap, saved.similar_tree(lib.index_path, snap, lib.settings, lib.catalog)
+    return snap, by_similar.saved_tree(lib.index_path, snap, lib.settings, lib.catalog)
 
 
 def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:

@@ -2,5 +2,6 @@
 
 from photofs.vfs.errors import VFSError
 from photofs.vfs.filesystem import PhotoVFS, Stat
+from photofs.vfs.placement import Placement
 
-__all__ = ["PhotoVFS", "Stat", "VFSError"]
+__all__ = ["PhotoVFS", "Placement", "Stat", "VFSError"]

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from photofs.catalog.sort_state import SortChange
 from photofs.domain.names import hash_of_name
-from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
+from photofs.domain.sorting import SORTED, TO_DELETE, SortChange, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
+from photofs.views import by_week
 from photofs.vfs.errors import VFSError, not_found
 from photofs.vfs.overlay import Overlay
 from photofs.vfs.scratch import Scratch, ScratchFile
@@ -585,6 +585,8 @@ class PhotoVFS:
         else:
             folders = {new_key}
         change.pins[(target.view, item)] = self._minimal(state, target.view, row, folders)
+        if target.view == by_week.NAME and (week := self.lib.calendar.moved_into(new_key, float(state.snap.taken[row]))):
+            change.weeks[item] = week  # the photo's week, everywhere; the pin shows it until the index catches up
         self._commit(change, [source_dir])
 
     def _move_folder(self, node: Dir, old: str, new: str) -> None:

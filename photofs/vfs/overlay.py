@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from photofs.catalog.sort_state import SortChange
+from photofs.domain.sorting import SortChange
 
 
 class Overlay:

@@ -77,6 +77,7 @@ class MountState:
     build every view they ask for on the spot."""
 
     patience = 5.0
+    _counted: tuple[FolderTree, FolderTree] | None = None  # /by-similar/ as named for the queue (changed())
     budget = 900.0  # seconds the mount may spend grouping in the background; more is `photofs group`'s job
     slow_rows = 1_000_000  # from here a gallery rebuild takes a noticeable time: done in the background
 
@@ -100,7 +101,7 @@ class MountState:
             return
         self.trees = Trees(self.snap, lib.settings)
         self.trees.replace(by_similar.NAME,
-                           lambda: saved.similar_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
+                           lambda: by_similar.saved_tree(lib.index_path, self.snap, lib.settings, lib.catalog))
         if previous is not None:
             previous.superseded = previous.superseded or supersede
             if self.snap.previous is not None and self.snap.previous == previous.snap.fingerprint:
@@ -154,7 +155,15 @@ class MountState:
                 return self.interim(view) or _EMPTY
             del self._pending[view]
             self.changed()  # listings made while it was empty are stale now
+        if view == by_similar.NAME:
+            return self._counted_groups(self.trees[view])
         return self.trees[view]
+
+    def _counted_groups(self, tree: FolderTree) -> FolderTree:
+        """/by-similar/ with each group's name counting the photos it shows (not the queued)."""
+        if self._counted is None or self._counted[0] is not tree:
+            self._counted = (tree, by_similar.counted(tree, self.snap, self.overlay.queued))
+        return self._counted[1]
 
     def interim(self, view: str) -> FolderTree | None:
         """What a view shows until it is rebuilt: the previous state's tree, less the changed photos."""
@@ -193,6 +202,7 @@ class MountState:
         """Forget what the overlay shaped; called after every user action."""
         self._dirs: dict[str, dict[Path, list[str]]] = {}
         self._excluded: dict[str, np.ndarray] = {}
+        self._counted: tuple[FolderTree, FolderTree] | None = None
         self.contents = lru_cache(maxsize=256)(self._contents)
         self.names = lru_cache(maxsize=1024)(self._names)
 
@@ -289,12 +299,20 @@ class MountState:
             if not split and (*logical, name) in dirs:
                 logical = (*logical, name)
                 continue
+            if not split and (alias := self._renamed(view, (*logical, name))) in dirs:
+                logical = alias  # a folder whose name changed (a group's count): its old name still finds it
+                continue
             if last:
                 row = self.names(view, logical, split).get(name)
                 if row is not None:
                     return File(view, logical, split, row, name)
             return None
         return Dir(view, logical, split) if split or logical in dirs else None
+
+    def _renamed(self, view: str, path: Path) -> Path | None:
+        tree = self.tree(view)
+        current = tree.resolve_key(tree.key_of(path))
+        return current if current != path else None
 
     def list_dir(self, node: Dir) -> tuple[list[str], dict[str, int]]:
         """(subfolder names, file name -> row) of a folder."""

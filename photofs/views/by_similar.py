@@ -12,12 +12,14 @@ largest original) and says its size and kinds of match:
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from photofs.imaging.similarity import VARIANTS
+from photofs.index import saved
 from photofs.index.hamming import HammingIndex, self_pairs
 from photofs.index.hamming import estimate_seconds as estimate_seconds_of
 from photofs.index.snapshot import Snapshot, same_rows
@@ -129,6 +131,39 @@ def without_changed(tree: SimilarTree, remap) -> SimilarTree:
     return out
 
 
+def counted(tree: SimilarTree, snap: Snapshot, hidden_ids) -> SimilarTree:
+    """The groups named by the photos they show: a photo on the removal queue is in
+    /to-delete/, not in its group, so `_6-photos` with one deleted is `_5-photos`.
+    Only the groups holding such a photo are renamed; pins keep working (they store
+    the best photo's hash, key_of), and so does the old name (resolve_key)."""
+    if not len(tree.leaves) or not hidden_ids:
+        return tree
+    hidden = np.asarray(sorted(hidden_ids), np.int64)
+    touched = {p for r in snap.rows_of(hidden).tolist() for p in tree.folders_of(int(r))}
+    if not touched:
+        return tree
+    # A row's groups are the base tree's, under their names here (no second row index).
+    out = SimilarTree(tree.splitters, tree.folder_order,
+                      lambda row: [out.resolve_key(tree.key_of(p)) for p in tree.folders_of(row)])
+    out.pairs, out.by_key = tree.pairs, dict(tree.by_key)
+    out.leaves, out.subdirs = dict(tree.leaves), dict(tree.subdirs)
+    top = list(tree.subdirs[()])
+    position = {name: i for i, name in enumerate(top)} if len(touched) > 8 else None
+    for path in touched:
+        rows = tree.leaves[path]
+        shown = int((~np.isin(snap.ids[rows], hidden)).sum())
+        m = _GROUP_NAME.fullmatch(path[0])
+        if m is None or shown == len(rows):
+            continue
+        name = f"{m.group(1)}_{shown}-photos_{path[0].rsplit('_', 1)[1]}"
+        out.leaves[(name,)] = out.leaves.pop(path)
+        out.subdirs[(name,)] = out.subdirs.pop(path, [])
+        top[position[path[0]] if position is not None else top.index(path[0])] = name
+        out.by_key[m.group(1)] = (name,)
+    out.subdirs[()] = top
+    return out
+
+
 def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> SimilarTree:
     """The groups (connected components) of these neighbour pairs, each named after its best photo."""
     tree = SimilarTree()
@@ -153,4 +188,32 @@ def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray
         name = f"{best}_{len(rows)}-photos_{kinds}"
         tree.add_leaf((name,), rows)
         tree.by_key[best] = (name,)
+    return tree
+
+
+def saved_tree(folder: Path, snap: Snapshot, settings, catalog=None) -> SimilarTree:
+    """The grouping, kept between mounts. Its neighbour pairs are saved by item id
+    beside the snapshot (index/saved.py): a later mount reads them, and after changes
+    only the photos changed since are searched for (seconds at ten million photos,
+    where a full grouping takes half an hour at the default threshold)."""
+    t, flips = settings.similarity_threshold, settings.similar_flips
+    fingerprint = getattr(snap, "fingerprint", None)
+    kept = saved.saved_pairs(folder, settings)
+    tree = None
+    if kept is not None and fingerprint is not None:
+        made_from, a_ids, b_ids, kind = kept
+        changed = saved.changed_since(snap, made_from, catalog)
+        if changed is not None:
+            # Pairs between unchanged photos still hold; the changed ones are searched again.
+            stale = np.isin(a_ids, changed) | np.isin(b_ids, changed)
+            a, b = snap.rows_of(a_ids[~stale]), snap.rows_of(b_ids[~stale])
+            if len(a) == int((~stale).sum()) and len(b) == len(a):  # else a photo left unseen: regroup
+                fresh = pairs_of_rows(snap, snap.rows_of(changed), t, flips)
+                tree = tree_of_pairs(snap, np.concatenate([a, fresh[0]]), np.concatenate([b, fresh[1]]),
+                                     np.concatenate([kind[~stale], fresh[2]]))
+                if made_from == fingerprint:
+                    return tree
+    if tree is None:
+        tree = build(snap, t, flips)
+    saved.save_pairs(folder, settings, snap, tree.pairs)
     return tree

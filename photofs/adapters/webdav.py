@@ -90,9 +90,8 @@ class _Resource:
         return self._stat().mtime
 
     def handle_delete(self):
-        # Done here, in one VFS action: wsgidav's own walk deletes member by member
-        # and then checks each is gone, but when one of two twins (x.jpg, x~2.jpg)
-        # is queued the other takes its name. So the lock check is ours to make.
+        # Done here, in one VFS action (one transaction for a whole folder) rather than
+        # by wsgidav's member-by-member walk. So the lock check is ours to make.
         locks = self.provider.lock_manager
         if locks is not None:
             if "wsgidav.conditions.if" not in self.environ:

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from photofs.catalog.sort_state import SortChange
-from photofs.domain.names import hash_of_name
+from photofs.domain.names import hash_of_name, item_of_name
 from photofs.domain.sorting import SORTED, TO_DELETE, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
 from photofs.vfs.errors import VFSError, not_found
@@ -129,8 +129,11 @@ class PhotoVFS:
     def _refresh_later(self, served: MountState, version: int) -> None:
         try:
             state = MountState(self.lib, version, background=True, previous=served, supersede=False)
+            if served.named():
+                state.twins  # made here, off the lock
             with self._lock:
                 if self._state is served and not self._closed:
+                    state.take_names_from(served)
                     # Actions taken while it was built are in the catalog: read them again.
                     state.overlay = Overlay(*self.lib.catalog.load_sort_state())
                     state.changed()
@@ -153,7 +156,10 @@ class PhotoVFS:
 
     def _rebuild(self, version: int) -> None:
         """The next state, built here and now (the caller holds the lock)."""
-        self._state = MountState(self.lib, version, background=True, previous=self._state)
+        state = MountState(self.lib, version, background=True, previous=self._state)
+        if self._state is not None:
+            state.take_names_from(self._state)
+        self._state = state
 
     def _node(self, path: str) -> Dir | File | None:
         return self._current().resolve(split_path(path))
@@ -372,7 +378,9 @@ class PhotoVFS:
         state = self._current()
         data = bytes(f.data)
         match = None
-        for row in self._rows_with_hash(f.copy_of):
+        rows = self._rows_with_hash(f.copy_of)
+        named = item_of_name(split_path(path)[-1])  # `<phash>~<id>.jpg`: that twin is tried first
+        for row in sorted(rows.tolist(), key=lambda r: int(state.snap.ids[r]) != named):
             item = self.lib.catalog.get(int(state.snap.ids[row]))
             if item is not None and item.thumb_size == len(data) and self.lib.thumbs.get_or_make(item) == data:
                 match = (int(row), item.id)
@@ -453,8 +461,7 @@ class PhotoVFS:
     @locked
     def remove_tree(self, path: str) -> None:
         """`rm -r` in one action (WebDAV DELETE of a folder): every photo below is
-        queued and the user's folders below are dropped, in one transaction, so
-        twins renumbering half-way through cannot leave some behind."""
+        queued and the user's folders below are dropped, in one transaction."""
         if path in self.scratch.files:
             return self.scratch.remove(path)
         if path in self.scratch.dirs:

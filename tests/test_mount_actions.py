@@ -151,3 +151,47 @@ def test_explorer_call_sequence(mnt):
     (recycle / "$IA1B2C3.jpg").write_bytes(b"\2\0\0\0info")
     assert photos(mnt / "to-delete") == [name]
     assert sorted(os.listdir(recycle)) == ["$IA1B2C3.jpg"]
+
+
+@pytest.fixture
+def twins_mnt(library, tmp_path):
+    """A real mount of four exact copies of one photo (one hash) and one other photo."""
+    import datetime as dt
+    from images import jpeg_bytes
+    from photofs.jobs.add_folder import add_folder
+    from photofs.jobs.thumbs import make_thumbs
+    photos = tmp_path / "photos"
+    copy = jpeg_bytes(seed=5, when=dt.datetime(2019, 4, 9, 12))
+    for folder in ("a", "b", "c", "d"):
+        (photos / folder).mkdir(parents=True)
+        (photos / folder / "IMG_0001.jpg").write_bytes(copy)
+    (photos / "other.jpg").write_bytes(jpeg_bytes(seed=6, when=dt.datetime(2019, 4, 10, 12)))
+    add_folder(library, photos, progress=False)
+    make_thumbs(library, progress=False)
+    point = tmp_path / "mnt"
+    point.mkdir()
+    r = run_photofs("--library", str(library.path), "mount", str(point))
+    try:
+        assert r.returncode == 0, r.stderr
+        yield point, library
+    finally:
+        unmount(point)
+
+
+def test_rm_of_two_twins_removes_exactly_those_two(twins_mnt):
+    mnt, lib = twins_mnt
+    week = mnt / "by-week/1508_2019-04-08"
+    before = photos(week)
+    twins = [n for n in before if "~" in n]
+    assert len(twins) == 3 and len(before) == 5  # the plain one, three twins, the other photo
+    plain = twins[0][:16] + ".jpg"
+    assert plain in before
+    gone = twins[:2]
+    sh("rm", *(week / n for n in gone))  # one command, the second name read before the first delete
+    assert photos(week) == sorted(set(before) - set(gone))  # nobody else was renamed
+    assert photos(mnt / "to-delete") == sorted(gone)
+    queued = set(lib.catalog.load_sort_state()[2])
+    assert queued == {int(n.split("~")[1][:-4]) for n in gone}  # the suffix is the catalog id
+    r = sh("rm", week / gone[0], ok=False)  # a stale window: the name is gone, and names no other
+    assert "No such file" in r.stderr
+    assert set(lib.catalog.load_sort_state()[2]) == queued

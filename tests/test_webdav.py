@@ -218,3 +218,82 @@ def test_a_davfs2_mount_browses_moves_copies_and_deletes(davfs, dav):
     assert names(dav, "/sorted/Trip") == sorted([photos[0], copied])
     assert len(names(dav, "/to-delete")) == 1 and len(os.listdir(week)) == len(photos) - 2
     assert copied in names(dav, OTHER)
+
+
+# -- what a hostile web page or client cannot do ----------------------------------
+
+def rss_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:")) / 1024
+
+
+def test_a_request_for_another_host_name_is_refused(dav):
+    """DNS rebinding: a page at evil.example re-points its name at 127.0.0.1, and the
+    user's browser sends its requests here, with its own name in Host."""
+    photo = names(dav, WEEK)[0]
+    for host in (f"evil.example:{dav.port}", "evil.example", f"127.0.0.1.evil.example:{dav.port}",
+                 f"127.0.0.1:{dav.port + 1}"):
+        status, _, body = dav.request("PROPFIND", "/", headers={"Depth": "1", "Host": host})
+        assert status == 421 and b"photofs" in body, host
+        status, _, _ = dav.request("DELETE", f"{WEEK}/{photo}", headers={"Host": host})
+        assert status == 421
+    assert names(dav, "/to-delete") == []  # nothing was queued
+    for host in (f"127.0.0.1:{dav.port}", f"localhost:{dav.port}", f"LOCALHOST:{dav.port}", f"[::1]:{dav.port}"):
+        assert dav.request("PROPFIND", "/", headers={"Depth": "0", "Host": host})[0] == 207, host
+
+
+def test_with_a_password_only_digest_auth_is_accepted(library_copy, tmp_path):
+    import base64
+    secret = tmp_path / "pw"
+    secret.write_text("s3cret\n")
+    server = DavServer(library_copy, "--password-file", str(secret))
+    try:
+        basic = "Basic " + base64.b64encode(b"photofs:s3cret").decode()
+        status, headers, _ = server.request("PROPFIND", "/", headers={"Depth": "0", "Authorization": basic})
+        assert status == 401 and headers["WWW-Authenticate"].startswith("Digest ")  # the right password, refused
+        status, headers, _ = server.request("PROPFIND", "/", headers={"Depth": "0"})
+        assert status == 401 and headers["WWW-Authenticate"].startswith("Digest ")
+        manager = urllib.request.HTTPPasswordMgrWithDefaultRealm()
+        manager.add_password(None, server.url, "photofs", "s3cret")
+        opener = urllib.request.build_opener(urllib.request.HTTPDigestAuthHandler(manager))
+        assert opener.open(f"{server.url}/").status == 200
+    finally:
+        server.close()
+
+
+def test_request_bodies_are_bounded(dav):
+    """A 5 MB PROPFIND once grew the server by half a gigabyte while it parsed it."""
+    before = rss_mb(dav.proc.pid)
+    props = b"".join(b"<D:p%d/>" % i for i in range(600_000))
+    body = b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:prop>' + props + b"</D:prop></D:propfind>"
+    assert len(body) > 5_000_000
+    for method in ("PROPFIND", "PROPPATCH", "LOCK"):
+        status, _, text = dav.request(method, "/", body, {"Depth": "0", "Content-Type": "text/xml"})
+        assert status == 413 and b"at most" in text, method
+    status, _, _ = dav.request("PUT", "/.Trashes/big", b"\0" * (17 * 1024 * 1024))
+    assert status == 413
+    assert rss_mb(dav.proc.pid) - before < 40
+    # Ordinary requests are untouched, and the server still answers.
+    small = b'<?xml version="1.0"?><D:propfind xmlns:D="DAV:"><D:allprop/></D:propfind>'
+    assert dav.request("PROPFIND", WEEK, small, {"Depth": "1", "Content-Type": "text/xml"})[0] == 207
+    assert dav.request("MKCOL", "/.Trashes")[0] == 201
+    assert dav.request("PUT", "/.Trashes/Thumbs.db", b"\xd0\xcf\x11\xe0" * 250_000)[0] == 201  # 1 MB: fine
+
+
+def test_a_chunked_put_is_bounded_too(dav):
+    """No Content-Length to check up front: the server stops reading at the bound."""
+    import http.client
+    assert dav.request("MKCOL", "/.Trashes")[0] == 201
+    before = rss_mb(dav.proc.pid)
+    conn = http.client.HTTPConnection(dav.host, dav.port, timeout=30)
+    try:
+        chunk = b"\0" * (1024 * 1024)
+        conn.request("PUT", "/.Trashes/big", body=(chunk for _ in range(40)), encode_chunked=True)
+        status = conn.getresponse().status
+    except (BrokenPipeError, ConnectionResetError):
+        status = 413  # the server stopped reading and closed: the same answer, seen from here
+    finally:
+        conn.close()
+    assert status == 413
+    assert "big" not in names(dav, "/.Trashes")
+    assert rss_mb(dav.proc.pid) - before < 40

@@ -367,6 +367,14 @@ class PhotoVFS:
                 pass  # flush already said so; release has no one to tell
 
     @locked
+    def abort(self, fh: int) -> None:
+        """A write that broke off: the handle is forgotten and what it wrote is dropped
+        (a photo written over stays the photo it was; a scratch file goes)."""
+        handle = self._handles.pop(fh, None)
+        if isinstance(handle, str):
+            self.scratch.remove(handle)
+
+    @locked
     def detach(self, fh: int) -> None:
         """Forget a handle and leave its file as it is: an empty photo copy stays
         pending until a later open-for-write fills it. WebDAV clients (davfs2,

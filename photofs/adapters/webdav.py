@@ -23,7 +23,7 @@ from wsgidav.dav_error import (HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_INTERNAL_ERRO
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from wsgidav.util import join_uri, parse_if_header_dict
 
-from photofs.vfs import PhotoVFS, Stat, VFSError
+from photofs.vfs import VFS, Stat, VFSError
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class _Writer(io.RawIOBase):
     """PUT's body streamed into a VFS write handle; closing it finishes the copy,
     which is where a file that is not a known thumbnail is refused."""
 
-    def __init__(self, vfs: PhotoVFS, fh: int, reserved: bool = False):
+    def __init__(self, vfs: VFS, fh: int, reserved: bool = False):
         self.vfs, self.fh, self.offset, self.reserved = vfs, fh, 0, reserved
 
     def writable(self) -> bool:
@@ -85,7 +85,7 @@ class _Writer(io.RawIOBase):
 class _Resource:
     """What files and folders share: the VFS, and attributes from one stat."""
 
-    def _init(self, vfs: PhotoVFS, st: Stat | None):
+    def _init(self, vfs: VFS, st: Stat | None):
         self.vfs, self.st = vfs, st
 
     def _stat(self) -> Stat:
@@ -142,13 +142,13 @@ class _Resource:
     def handle_copy(self, dest_path, *, depth_infinity):
         if not self._dest_exists(dest_path):
             return False
-        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), depth_infinity)
+        dav_call(self.vfs.copy, _vfs_path(self.path), _vfs_path(dest_path), depth_infinity)
         self._carry_properties(dest_path, move=False)
         return True
 
     def copy_move_single(self, dest_path, *, is_move):
         # Only copies reach here (moves are recursive): one file, or one folder without members.
-        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), recursive=False)
+        dav_call(self.vfs.copy, _vfs_path(self.path), _vfs_path(dest_path), False)
         self._carry_properties(dest_path, move=False)
 
     def _carry_properties(self, dest_path, move: bool) -> None:
@@ -167,7 +167,7 @@ class _Resource:
 
 
 class PhotoFile(_Resource, DAVNonCollection):
-    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+    def __init__(self, path: str, environ: dict, vfs: VFS, st: Stat | None = None):
         DAVNonCollection.__init__(self, path, environ)
         self._init(vfs, st)
 
@@ -209,7 +209,7 @@ class PhotoFile(_Resource, DAVNonCollection):
 
 
 class PhotoFolder(_Resource, DAVCollection):
-    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+    def __init__(self, path: str, environ: dict, vfs: VFS, st: Stat | None = None):
         DAVCollection.__init__(self, path, environ)
         self._init(vfs, st)
 
@@ -247,30 +247,8 @@ class PhotoFolder(_Resource, DAVCollection):
         dav_call(self.vfs.remove_tree, _vfs_path(self.path))
 
 
-def copy_tree(vfs: PhotoVFS, src: str, dest: str, recursive: bool) -> None:
-    """cp (and cp -r): a file's bytes are written under the destination name and
-    checked when closed; a folder is made (or merged into) and, recursively, filled."""
-    if not dav_call(vfs.stat, src).is_dir:
-        data = dav_call(vfs.read_file, src)
-        fh = dav_call(vfs.create, dest)
-        try:
-            dav_call(vfs.write, fh, data, 0)
-            dav_call(vfs.flush, fh)
-        finally:
-            vfs.release(fh)
-        return
-    try:
-        dav_call(vfs.mkdir, dest)
-    except DAVError as e:
-        if e.value != 405:  # already there: a merge, as cp -r does
-            raise
-    if recursive:
-        for name, _ in dav_call(vfs.listdir, src):
-            copy_tree(vfs, f"{src}/{name}", f"{dest}/{name}", True)
-
-
 class PhotoDAVProvider(DAVProvider):
-    def __init__(self, vfs: PhotoVFS):
+    def __init__(self, vfs: VFS):
         super().__init__()
         self.vfs = vfs
 
@@ -361,7 +339,7 @@ def _refuse(start_response, status: str, text: str):
     return [body]
 
 
-def make_app(vfs: PhotoVFS, password: str | None = None, user: str = "photofs", verbose: int = 1,
+def make_app(vfs: VFS, password: str | None = None, user: str = "photofs", verbose: int = 1,
              hosts: set[str] | None = None):
     """The WSGI application: anonymous, or one user with a password. Digest auth only:
     Windows' WebDAV client accepts it over plain HTTP, and unlike basic auth it never
@@ -382,7 +360,7 @@ def make_app(vfs: PhotoVFS, password: str | None = None, user: str = "photofs", 
     return Guard(WsgiDAVApp(config), hosts)
 
 
-def serve(vfs: PhotoVFS, host: str = "127.0.0.1", port: int = 8080, password: str | None = None,
+def serve(vfs: VFS, host: str = "127.0.0.1", port: int = 8080, password: str | None = None,
           user: str = "photofs", ready=None) -> None:
     """Serve until interrupted. `ready(server)` is called once the port is bound."""
     from cheroot import wsgi

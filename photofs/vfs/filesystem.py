@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import functools
 import logging
-import stat as stat_mode
 import threading
 import time
 from collections import deque
@@ -32,25 +31,12 @@ from photofs.library_folder import LibraryFolder
 from photofs.vfs.errors import VFSError, not_found
 from photofs.vfs.overlay import Overlay
 from photofs.vfs.scratch import Scratch, ScratchFile
+from photofs.vfs.stat import DIR_MODE, FILE_MODE, Stat
 from photofs.vfs.tree import Dir, File, MountState, key_str
 
 log = logging.getLogger(__name__)
 
-DIR_MODE = stat_mode.S_IFDIR | 0o755
-FILE_MODE = stat_mode.S_IFREG | 0o644  # writable so file managers move and delete without asking; content is checked
 ENODATA = getattr(errno, "ENODATA", getattr(errno, "ENOATTR", 61))
-
-
-@dataclass(frozen=True)
-class Stat:
-    mode: int
-    size: int
-    mtime: float
-    nlink: int = 1
-
-    @property
-    def is_dir(self) -> bool:
-        return stat_mode.S_ISDIR(self.mode)
 
 
 @dataclass
@@ -632,6 +618,29 @@ class PhotoVFS:
         change = SortChange(folder_moves=[(node.view, key_str(node.logical), node.view, key_str(new_logical))])
         change.folders_add.add((node.view, key_str(new_logical)))
         self._commit(change, [old])
+
+    def copy(self, src: str, dest: str, recursive: bool = True) -> None:
+        """cp (and cp -r) in one call, for front ends whose protocol has a copy (WebDAV
+        COPY): a file's bytes are written under the destination name and checked when
+        closed, as a copy through the mount is; a folder is made (or merged into, as
+        cp -r does) and, when `recursive`, filled."""
+        if not self.stat(src).is_dir:
+            data = self.read_file(src)
+            fh = self.create(dest)
+            try:
+                self.write(fh, data, 0)
+                self.flush(fh)
+            finally:
+                self.release(fh)
+            return
+        try:
+            self.mkdir(dest)
+        except VFSError as e:
+            if e.errno != errno.EEXIST:
+                raise
+        if recursive:
+            for name, _ in self.listdir(src):
+                self.copy(f"{src.rstrip('/')}/{name}", f"{dest.rstrip('/')}/{name}", True)
 
     # -- attributes ------------------------------------------------------------
     def _require(self, path: str) -> None:

@@ -84,10 +84,10 @@ class VFSBackend:
 class MountBackend:
     kind = "mount"
 
-    def __init__(self, library: Path, mountpoint: Path):
+    def __init__(self, library: Path, mountpoint: Path, *options: str):
         self.root = mountpoint
         mountpoint.mkdir(exist_ok=True)
-        run_photofs("--library", str(library), "mount", str(mountpoint), check=True)
+        run_photofs("--library", str(library), "mount", str(mountpoint), *options, check=True)
 
     def close(self):
         unmount(self.root)

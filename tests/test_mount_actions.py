@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from backends import run_photofs, unmount
+from backends import MountBackend
 from photofs.library_folder import LibraryFolder
 
 pytestmark = pytest.mark.mount
@@ -18,16 +18,10 @@ pytestmark = pytest.mark.mount
 
 @pytest.fixture
 def mnt(library_copy, tmp_path, request):
-    lib = library_copy
-    point = tmp_path / "mnt"
-    point.mkdir()
     options = ["--xattrs"] if "finder" in request.node.name else []  # as on macOS
-    r = run_photofs("--library", str(lib), "mount", str(point), *options)
-    try:
-        assert r.returncode == 0, r.stderr
-        yield point
-    finally:
-        unmount(point)
+    backend = MountBackend(library_copy, tmp_path / "mnt", *options)
+    yield backend.root
+    backend.close()
 
 
 def sh(*cmd, ok=True):
@@ -120,14 +114,9 @@ def twins_mnt(library, tmp_path):
     (photos / "other.jpg").write_bytes(jpeg_bytes(seed=6, when=dt.datetime(2019, 4, 10, 12)))
     add_folder(library, photos, progress=False)
     make_thumbs(library, progress=False)
-    point = tmp_path / "mnt"
-    point.mkdir()
-    r = run_photofs("--library", str(library.path), "mount", str(point))
-    try:
-        assert r.returncode == 0, r.stderr
-        yield point, library
-    finally:
-        unmount(point)
+    backend = MountBackend(library.path, tmp_path / "mnt")
+    yield backend.root, library
+    backend.close()
 
 
 def test_rm_of_two_twins_removes_exactly_those_two(twins_mnt):

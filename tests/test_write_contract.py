@@ -14,8 +14,7 @@ import pytest
 
 from backends import make_backend
 from photofs.library_folder import LibraryFolder
-
-W1, W2 = "/by-week/1508_2019-04-08", "/by-week/1509_2019-04-15"
+from vfs_helpers import W1, W2, dirs, everywhere, files, one
 
 
 @pytest.fixture(params=["vfs", pytest.param("mount", marks=pytest.mark.mount), "webdav"])
@@ -25,32 +24,6 @@ def fe(request, library_copy, tmp_path):
     backend.library = library_copy
     yield backend
     backend.close()
-
-
-def files(fe, path):
-    return [n for n, is_dir in fe.entries(path) if not is_dir]
-
-
-def dirs(fe, path):
-    return [n for n, is_dir in fe.entries(path) if is_dir]
-
-
-def everywhere(fe, phash, path="/"):
-    """Every path a photo with this hash is shown at."""
-    out = []
-    for name, is_dir in fe.entries(path):
-        child = path.rstrip("/") + "/" + name
-        if is_dir:
-            out += everywhere(fe, phash, child)
-        elif name.startswith(phash):
-            out.append(child)
-    return out
-
-
-def one(fe, folder=W2):
-    """A photo in a folder that shares its hash with no other, so the hash names it alone."""
-    names = files(fe, folder)
-    return next(n for n in names if "~" not in n and sum(m.startswith(n[:16]) for m in names) == 1)
 
 
 def sort_state(fe):

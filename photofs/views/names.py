@@ -38,8 +38,8 @@ class Twins:
             s = np.sort(phash)
             shared = np.unique(s[1:][s[1:] == s[:-1]])
             bucket = np.zeros(1 << 20, bool)  # a first cut on the top bits, then an exact look-up
-            bucket[(shared >> np.uint64(44)).astype(np.int64)] = True
-            maybe = np.flatnonzero(bucket[(phash >> np.uint64(44)).astype(np.int64)])
+            bucket[shared >> np.uint64(44)] = True
+            maybe = np.flatnonzero(bucket[phash >> np.uint64(44)])
             pos = np.minimum(np.searchsorted(shared, phash[maybe]), max(len(shared) - 1, 0))
             members = maybe[shared[pos] == phash[maybe]] if len(shared) else np.empty(0, np.int64)
         order = np.lexsort((ids[members], phash[members]))

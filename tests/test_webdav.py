@@ -285,3 +285,14 @@ def test_a_chunked_put_is_bounded_too(dav):
     assert status == 413
     assert "big" not in names(dav, "/.Trashes")
     assert rss_mb(dav.proc.pid) - before < 40
+
+
+def test_the_host_names_a_server_answers_to():
+    from photofs.adapters.webdav import allowed_hosts
+    loop = allowed_hosts("127.0.0.1", 8080)
+    assert loop == {"127.0.0.1:8080", "localhost:8080", "[::1]:8080"}
+    assert allowed_hosts("localhost", 80) >= {"localhost", "localhost:80", "127.0.0.1"}
+    lan = allowed_hosts("192.0.2.7", 8080)  # on the network, with a password: also this machine's names
+    assert "192.0.2.7:8080" in lan and f"{socket.gethostname().lower()}:8080" in lan
+    assert "localhost:8080" not in lan and "evil.example:8080" not in lan
+    assert allowed_hosts("0.0.0.0", 8080) is None  # any: every address of the machine, password required

@@ -276,9 +276,12 @@ _WILDCARD = ("", "0.0.0.0", "::")
 
 def allowed_hosts(host: str, port: int) -> set[str] | None:
     """The Host headers a request to this server may carry: the address it was bound
-    to, with its port (and the other spellings of loopback). A page in the user's
-    browser that re-points its own name at 127.0.0.1 (DNS rebinding) still sends its
-    own name, and is refused. None (any) for a wildcard bind, which has a password."""
+    to, with its port. A page in the user's browser that re-points its own name at
+    this machine (DNS rebinding) still sends its own name, and is refused.
+
+    Loopback (no password needed) also answers to its other spellings; an address on
+    the network (which has a password) also to this machine's own names, which is
+    how people on the network type it. A wildcard bind answers to any (None)."""
     if host in _WILDCARD:
         return None
     names = {host.lower()}
@@ -292,6 +295,10 @@ def allowed_hosts(host: str, port: int) -> set[str] | None:
             pass
     if loopback:
         names |= {"localhost", "127.0.0.1", "::1"}
+    else:
+        me = socket.gethostname().lower()
+        own = {me, f"{me.split('.')[0]}.local", socket.getfqdn().lower()}
+        names |= {n for n in own if n and not n.startswith("localhost")}  # never loopback's name
     hosts = set()
     for name in names:
         spelled = f"[{name}]" if ":" in name else name

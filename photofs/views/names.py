@@ -8,10 +8,11 @@ lowest id: the first indexed) is `<phash>.jpg` and every other is
 the folder: deleting, moving or adding a twin renames nobody.
 
 Only the plain name can pass from one photo to another, and only when the
-catalog changes under a running mount (the holder stops being visible, or an
-older twin gets its thumbnail). For that case a mount keeps a NameBook: for the
-rest of its life, the photo that held `<phash>.jpg` keeps it, or, once gone,
-nobody gets it.
+catalog changes under a running mount (its photo stops being visible or gets
+another hash, or an older twin gets its thumbnail). For that case a mount keeps
+a NameBook: for the rest of its life, the photo that held `<phash>.jpg` keeps
+it, or, once gone, nobody gets it (a photo indexed again under a new catalog id
+is `<phash>~<id>.jpg` until the next mount).
 """
 
 from __future__ import annotations
@@ -22,6 +23,21 @@ from photofs.domain.names import photo_name
 from photofs.index.snapshot import Snapshot
 
 NONE = -1  # no photo holds the plain name
+
+
+def _left(old: Snapshot, new: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(ids, their hashes in `old`) of the photos of `old` that `new` no longer shows
+    under the same hash. Only the changed ids are looked at when `new` was made from
+    `old` (the saved index says which); else every row."""
+    if getattr(new, "previous", None) is not None and new.previous == getattr(old, "fingerprint", None):
+        rows = old.rows_of(np.asarray(new.changed, np.int64))
+    else:
+        rows = np.arange(len(old))
+    ids, hashes = np.asarray(old.ids)[rows], np.asarray(old.phash)[rows]
+    found = new.rows_of(ids)  # in the order asked, the invisible left out
+    same = np.isin(ids, np.asarray(new.ids)[found])
+    same[same] = np.asarray(new.phash)[found] == hashes[same]
+    return ids[~same], hashes[~same]
 
 
 class Twins:
@@ -89,6 +105,14 @@ class NameBook:
         for h, was, now in zip(hashes.tolist(), before.tolist(), after.tolist()):
             if was != NONE and was != now and h not in self.plain:
                 self.plain[h] = was
+        # A photo that held its hash's plain name and left (gone, or another hash now),
+        # shared or not: the name stays its own, so a stale `<phash>.jpg` names nobody.
+        ids, hashes = _left(old, new)
+        if len(ids):
+            shared, pos = old_twins._find(hashes)
+            held = np.where(shared, old_twins.first[pos] if len(old_twins.first) else ids, ids) == ids
+            for h, i in zip(hashes[held].tolist(), ids[held].tolist()):
+                self.plain.setdefault(h, i)
         # (A hash named here keeps its entry: its holder, present or not, stays the holder.)
 
     def _holders_in(self, snap: Snapshot, twins: Twins, hashes: np.ndarray, other: Twins) -> np.ndarray:

@@ -29,14 +29,16 @@ def _left(old: Snapshot, new: Snapshot) -> tuple[np.ndarray, np.ndarray]:
     """(ids, their hashes in `old`) of the photos of `old` that `new` no longer shows
     under the same hash. Only the changed ids are looked at when `new` was made from
     `old` (the saved index says which); else every row."""
+    ids, hashes = np.asarray(old.ids), np.asarray(old.phash)
     if getattr(new, "previous", None) is not None and new.previous == getattr(old, "fingerprint", None):
         rows = old.rows_of(np.asarray(new.changed, np.int64))
+        ids, hashes = ids[rows], hashes[rows]
+    if len(ids) == len(new) and np.array_equal(ids, new.ids):  # the same photos in the same rows: compare in place
+        same = np.asarray(new.phash) == hashes
     else:
-        rows = np.arange(len(old))
-    ids, hashes = np.asarray(old.ids)[rows], np.asarray(old.phash)[rows]
-    found = new.rows_of(ids)  # in the order asked, the invisible left out
-    same = np.isin(ids, np.asarray(new.ids)[found])
-    same[same] = np.asarray(new.phash)[found] == hashes[same]
+        found = new.rows_of(ids)  # in the order asked, the invisible left out
+        same = np.isin(ids, np.asarray(new.ids)[found])
+        same[same] = np.asarray(new.phash)[found] == hashes[same]
     return ids[~same], hashes[~same]
 
 

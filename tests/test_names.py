@@ -45,3 +45,16 @@ def test_a_book_keeps_plain_names_across_a_snapshot_not_made_from_the_last(libra
     assert book.plain == {int(H, 16): a, int(K, 16): c}
     assert names_of(new, book) == {b: f"{H}~{b}.jpg", c: "9999999999999999.jpg", e: f"{K}~{e}.jpg"}
     assert names_of(new) == {b: f"{H}.jpg", c: "9999999999999999.jpg", e: f"{K}.jpg"}  # the next mount
+
+
+def test_without_any_twins_a_plain_name_whose_photo_left_is_not_handed_on(library):
+    put(library, 1, utc(2019, 4, 8, 12), phash=H)
+    put(library, 2, utc(2019, 4, 8, 12), phash=K)
+    old = Snapshot.from_catalog(library.catalog)
+    a, b = old.ids.tolist()
+    put(library, 1, utc(2019, 4, 8, 12), phash="9999999999999999")  # thumbnailed again: another hash
+    put(library, 2, utc(2019, 4, 8, 12), phash=H)                   # and the other now has the first's
+    new = Snapshot.from_catalog(library.catalog)
+    book = NameBook()
+    book.carry(old, Twins(old), new, Twins(new))
+    assert names_of(new, book) == {a: "9999999999999999.jpg", b: f"{H}~{b}.jpg"}  # H.jpg was a's

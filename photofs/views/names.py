@@ -81,8 +81,8 @@ class Twins:
 
 
 class NameBook:
-    """For the life of one mount: hash -> the photo that keeps `<phash>.jpg` (or NONE),
-    for the hashes where the rule alone would now give it to another photo."""
+    """For the life of one mount: hash -> the photo that keeps `<phash>.jpg` (present
+    or not), for the hashes where the rule alone would now give it to another photo."""
 
     def __init__(self):
         self.plain: dict[int, int] = {}
@@ -98,15 +98,14 @@ class NameBook:
 
     def carry(self, old: Snapshot, old_twins: Twins, new: Snapshot, new_twins: Twins) -> None:
         """The catalog changed from `old` to `new` while names from `old` were shown:
-        where the plain name of a shared hash would change hands, the old holder keeps it."""
-        hashes = np.union1d(old_twins.hashes, new_twins.hashes)
-        if not len(hashes):
-            return
-        before = self._holders_in(old, old_twins, hashes, new_twins)
-        after = self._holders_in(new, new_twins, hashes, old_twins)
-        for h, was, now in zip(hashes.tolist(), before.tolist(), after.tolist()):
-            if was != NONE and was != now and h not in self.plain:
-                self.plain[h] = was
+        where a plain name would change hands, or its photo left, the old holder keeps it."""
+        hashes = np.union1d(old_twins.hashes, new_twins.hashes)  # the hashes shared before or after
+        if len(hashes):
+            before = self._holders_in(old, old_twins, hashes, new_twins)
+            after = self._holders_in(new, new_twins, hashes, old_twins)
+            for h, was, now in zip(hashes.tolist(), before.tolist(), after.tolist()):
+                if was != NONE and was != now and h not in self.plain:
+                    self.plain[h] = was
         # A photo that held its hash's plain name and left (gone, or another hash now),
         # shared or not: the name stays its own, so a stale `<phash>.jpg` names nobody.
         ids, hashes = _left(old, new)

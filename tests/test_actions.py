@@ -51,6 +51,16 @@ def copy(fs, src, dst):
     fs.release(fh)
 
 
+def test_copy_of_a_folder_into_itself_is_refused(fs):
+    fs.mkdir("/sorted/A")
+    name = one(fs)
+    fs.rename(f"{W2}/{name}", f"/sorted/A/{name}")
+    assert err(fs.copy, "/sorted/A", "/sorted/A/B") == errno.EINVAL
+    assert dirs(fs, "/sorted/A") == [] and files(fs, "/sorted/A") == [name]
+    fs.copy("/sorted/A", "/sorted/A2", recursive=False)  # Depth 0: the folder alone
+    assert files(fs, "/sorted/A2") == [] and "A2" in dirs(fs, "/sorted")
+
+
 def test_copy_under_a_file_manager_name_is_accepted(fs):
     name = one(fs)
     copy(fs, f"{W2}/{name}", f"/sorted/{name[:16]} copy.jpg")

@@ -633,14 +633,16 @@ class PhotoVFS:
             finally:
                 self.release(fh)
             return
+        if split_path(dest)[:len(split_path(src))] == split_path(src):
+            raise VFSError(errno.EINVAL, dest)  # into itself (cp: "cannot copy a directory into itself")
+        names = [name for name, _ in self.listdir(src)] if recursive else []
         try:
             self.mkdir(dest)
         except VFSError as e:
             if e.errno != errno.EEXIST:
                 raise
-        if recursive:
-            for name, _ in self.listdir(src):
-                self.copy(f"{src.rstrip('/')}/{name}", f"{dest.rstrip('/')}/{name}", True)
+        for name in names:
+            self.copy(f"{src.rstrip('/')}/{name}", f"{dest.rstrip('/')}/{name}", True)
 
     # -- attributes ------------------------------------------------------------
     def _require(self, path: str) -> None:

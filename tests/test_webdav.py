@@ -296,3 +296,12 @@ def test_the_host_names_a_server_answers_to():
     assert "192.0.2.7:8080" in lan and f"{socket.gethostname().lower()}:8080" in lan
     assert "localhost:8080" not in lan and "evil.example:8080" not in lan
     assert allowed_hosts("0.0.0.0", 8080) is None  # any: every address of the machine, password required
+
+
+def test_a_huge_body_is_refused_before_it_is_sent(dav):
+    """A client that asks first (`Expect: 100-continue`, as curl does) with a body over
+    every bound hears 413 at once, and never sends the gigabyte."""
+    with socket.create_connection((dav.host, dav.port), timeout=10) as s:
+        s.sendall(f"PUT /.Trashes/big HTTP/1.1\r\nHost: 127.0.0.1:{dav.port}\r\nContent-Length: {1 << 30}\r\n"
+                  "Expect: 100-continue\r\n\r\n".encode())
+        assert s.recv(4096).split(b"\r\n", 1)[0].startswith(b"HTTP/1.1 413 ")

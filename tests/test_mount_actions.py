@@ -136,3 +136,23 @@ def test_rm_of_two_twins_removes_exactly_those_two(twins_mnt):
     r = sh("rm", week / gone[0], ok=False)  # a stale window: the name is gone, and names no other
     assert "No such file" in r.stderr
     assert set(lib.catalog.load_sort_state()[2]) == queued
+
+
+def test_a_plain_name_is_not_handed_on_when_a_job_changes_the_catalog_under_the_mount(twins_mnt):
+    """The copy that is `<phash>.jpg` goes missing (add-folder found its file gone) while
+    the mount runs: its name names nobody, and every other copy keeps its own."""
+    mnt, lib = twins_mnt
+    week = mnt / "by-week/1508_2019-04-08"
+    before = photos(week)
+    plain = next(n for n in before if "~" not in n and any(m.startswith(n[:16] + "~") for m in before))
+    holder = min(i.id for i in lib.catalog.items() if i.phash == plain[:16])
+    lib.catalog.mark_missing([holder])
+    deadline = time.monotonic() + 10
+    while plain in photos(week):  # the mount looks at the catalog each second, and builds the next state aside
+        assert time.monotonic() < deadline, "the change never showed"
+        time.sleep(0.1)
+    assert photos(week) == sorted(set(before) - {plain})  # nobody renamed, nobody took the name
+    r = sh("rm", week / plain, ok=False)  # a stale window deletes it: it names no other copy
+    assert "No such file" in r.stderr and set(lib.catalog.load_sort_state()[2]) == set()
+    time.sleep(1.1)  # the kernel's entry_timeout: it forgets the name, and asks again
+    assert not (week / plain).exists()

@@ -107,7 +107,15 @@ def bench_index(lib: LibraryFolder, n: int) -> None:
     load = time.perf_counter() - t
     emit("index load from LIBRARY/index (every later mount)", load, "s", build, "building it", n=n,
          bytes_on_disk=sum(f.stat().st_size for f in (lib.index_path / "snapshot").glob("*.bin")))
-    del snap
+    from photofs.views.names import Twins
+    t = time.perf_counter()
+    twins = Twins(snap)  # once per catalog change, on the mount's refresh thread
+    found = time.perf_counter() - t
+    t = time.perf_counter()
+    np.argsort(np.asarray(snap.phash), kind="stable")
+    emit("photos sharing a hash, found (names of twins)", found, "s", time.perf_counter() - t,
+         "one argsort of the hashes", n=n, shared=len(twins.member_id))
+    del snap, twins
     # 10,000 photos touched by a job: archived (shown the same), then one week corrected (shown moved).
     touched = {}
     for what, change in (("archived", "archived_at=?"), ("moved a week", "week=week+1, archived_at=?")):

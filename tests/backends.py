@@ -1,5 +1,10 @@
-"""One interface over the two ways to look at the tree: the VFS in-process, or a
-real FUSE mount through the operating system. Contract tests run against both."""
+"""One interface over the three ways to use the tree: the VFS in-process, a real
+FUSE mount through the operating system, and the WebDAV server over HTTP. The
+contract tests (test_tree_contract.py for reading, test_write_contract.py for
+every action) run one suite against all three, as rclone's vfstest does.
+
+Reading: listdir, stat, read, errno_of. Writing, each raising OSError(errno) when
+refused: mkdir, rmdir, move, delete, delete_tree, copy, copy_tree, put."""
 
 from __future__ import annotations
 
@@ -25,6 +30,10 @@ class VFSBackend:
     def listdir(self, path: str) -> list[str]:
         return sorted(name for name, _ in self.vfs.listdir(path))
 
+    def entries(self, path: str) -> list[tuple[str, bool]]:
+        """(name, is a folder) of each entry, in one listing."""
+        return sorted((name, st.is_dir) for name, st in self.vfs.listdir(path))
+
     def stat(self, path: str) -> tuple[bool, int, float]:
         st = self.vfs.stat(path)
         return st.is_dir, st.size, st.mtime
@@ -39,14 +48,46 @@ class VFSBackend:
             return e.errno
         return 0
 
+    # -- writing: the VFS's own calls, as the FUSE adapter makes them -------------
+    def mkdir(self, path):
+        self.vfs.mkdir(path)
+
+    def rmdir(self, path):
+        self.vfs.rmdir(path)
+
+    def move(self, src, dst):
+        self.vfs.rename(src, dst)
+
+    def delete(self, path):
+        self.vfs.unlink(path)
+
+    def delete_tree(self, path):
+        self.vfs.remove_tree(path)
+
+    def copy(self, src, dst):
+        self.put(dst, self.vfs.read_file(src))
+
+    def copy_tree(self, src, dst):
+        self.vfs.copy(src, dst, recursive=True)
+
+    def put(self, path, data: bytes):
+        """Written as the kernel writes: create, pieces of 4 kB, flush, release."""
+        fh = self.vfs.create(path)
+        try:
+            for i in range(0, len(data), 4096):
+                self.vfs.write(fh, data[i:i + 4096], i)
+            self.vfs.flush(fh)
+        finally:
+            self.vfs.release(fh)
+
 
 class MountBackend:
     kind = "mount"
 
-    def __init__(self, library: Path, mountpoint: Path):
+    def __init__(self, library: Path, mountpoint: Path, *options: str):
         self.root = mountpoint
         mountpoint.mkdir(exist_ok=True)
-        run_photofs("--library", str(library), "mount", str(mountpoint), check=True)
+        run_photofs("--library", str(library), "mount", str(mountpoint), *options, check=True)
 
     def close(self):
         unmount(self.root)
@@ -56,6 +97,10 @@ class MountBackend:
 
     def listdir(self, path: str) -> list[str]:
         return sorted(os.listdir(self._p(path)))
+
+    def entries(self, path: str) -> list[tuple[str, bool]]:
+        with os.scandir(self._p(path)) as it:
+            return sorted((e.name, e.is_dir()) for e in it)
 
     def stat(self, path: str) -> tuple[bool, int, float]:
         st = os.stat(self._p(path))
@@ -82,6 +127,42 @@ class MountBackend:
         except OSError as e:
             return e.errno
         return 0
+
+    # -- writing: what mv, rm, cp and mkdir do through the kernel ------------------
+    def mkdir(self, path):
+        os.mkdir(self._p(path))
+
+    def rmdir(self, path):
+        os.rmdir(self._p(path))
+
+    def move(self, src, dst):
+        os.rename(self._p(src), self._p(dst))
+
+    def delete(self, path):
+        os.unlink(self._p(path))
+
+    def delete_tree(self, path):
+        _tool("rm", "-r", self._p(path))
+
+    def copy(self, src, dst):
+        _tool("cp", "-p", self._p(src), self._p(dst))  # -p: times and modes too, which are accepted
+
+    def copy_tree(self, src, dst):
+        _tool("cp", "-r", self._p(src), self._p(dst))
+
+    def put(self, path, data: bytes):
+        with open(self._p(path), "wb") as f:  # a refusal comes at close, as cp sees it
+            f.write(data)
+
+
+def _tool(*cmd: str) -> None:
+    """A command-line tool on the mount; its failure as the OSError it reported."""
+    r = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if r.returncode:
+        messages = {os.strerror(code): code for code in (errno.EPERM, errno.ENOENT, errno.ENOTEMPTY, errno.EEXIST,
+                                                          errno.ENOTDIR, errno.EISDIR, errno.EINVAL)}
+        code = next((c for m, c in messages.items() if m in r.stderr), errno.EIO)
+        raise OSError(code, r.stderr.strip())
 
 
 def run_photofs(*args: str, check: bool = False, timeout: float = 120) -> subprocess.CompletedProcess:
@@ -159,8 +240,9 @@ class DavServer:
         self.proc.stderr.close()
 
 
-# HTTP status -> errno, for the contract tests (RFC 4918: a missing parent is 409).
-_ERRNO = {404: errno.ENOENT, 403: errno.EPERM, 409: errno.ENOENT}
+# HTTP status -> errno, for the contract tests (RFC 4918: a missing parent is 409;
+# MKCOL of an existing name is 405).
+_ERRNO = {404: errno.ENOENT, 403: errno.EPERM, 409: errno.ENOENT, 405: errno.EEXIST}
 
 
 class WebDAVBackend:
@@ -174,9 +256,12 @@ class WebDAVBackend:
         self.server.close()
 
     def listdir(self, path: str) -> list[str]:
-        entries = self.server.propfind(path)
+        return [name for name, _ in self.entries(path)]
+
+    def entries(self, path: str) -> list[tuple[str, bool]]:
+        found = self.server.propfind(path)
         base = path.rstrip("/") or "/"
-        return sorted(href.rsplit("/", 1)[1] for href in entries if href != base)
+        return sorted((href.rsplit("/", 1)[1], e["dir"]) for href, e in found.items() if href != base)
 
     def stat(self, path: str) -> tuple[bool, int, float]:
         entry = self.server.propfind(path, "0")[path.rstrip("/") or "/"]
@@ -197,3 +282,47 @@ class WebDAVBackend:
         method, headers = calls[op]
         status, _, _ = self.server.request(method, path, b"" if method == "PUT" else None, headers)
         return 0 if status < 300 else _ERRNO.get(status, status)
+
+    # -- writing: the methods a WebDAV client sends ---------------------------------
+    def _call(self, method, path, body=None, headers=None, ok=(200, 201, 204)):
+        status, _, text = self.server.request(method, path, body, headers)
+        if status not in ok:
+            raise OSError(_ERRNO.get(status, errno.EIO), f"{method} {path}: {status} {text[:200]!r}")
+
+    def mkdir(self, path):
+        self._call("MKCOL", path)
+
+    def rmdir(self, path):
+        """WebDAV has no rmdir: DELETE of a folder, which the scenarios only send to an empty one."""
+        self._call("DELETE", path)
+
+    def _dest(self, path: str) -> str:
+        from urllib.parse import quote
+        return self.server.url + quote(path)
+
+    def move(self, src, dst):
+        self._call("MOVE", src, headers={"Destination": self._dest(dst)})
+
+    def delete(self, path):
+        self._call("DELETE", path)
+
+    def delete_tree(self, path):
+        self._call("DELETE", path)
+
+    def copy(self, src, dst):
+        self._call("COPY", src, headers={"Destination": self._dest(dst), "Depth": "0"})
+
+    def copy_tree(self, src, dst):
+        self._call("COPY", src, headers={"Destination": self._dest(dst), "Depth": "infinity"})
+
+    def put(self, path, data: bytes):
+        self._call("PUT", path, data)
+
+
+def make_backend(kind: str, library: Path, tmp: Path):
+    """A backend of the given kind over a library: "vfs", "mount" or "webdav"."""
+    if kind == "vfs":
+        return VFSBackend(library)
+    if kind == "mount":
+        return MountBackend(library, tmp / "mnt")
+    return WebDAVBackend(library)

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from conftest import BIRTH, ZONE
 from images import jpeg_bytes
-from photofs.catalog.sort_state import SortChange
+from photofs.domain.sorting import SortChange
 from photofs.errors import PhotofsError
 from photofs.jobs import removal_queue as rq
 from photofs.jobs.add_folder import add_folder

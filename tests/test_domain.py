@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from photofs.domain.names import hash_of_name, phash_names, printable
+from photofs.domain.names import hash_of_name, item_of_name, photo_name, printable
 from photofs.domain.weeks import LifeCalendar, parse_week_range, timestamp_of_wall_clock
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -62,16 +62,19 @@ def test_week_ranges():
             parse_week_range(bad)
 
 
-def test_twins_in_one_folder_are_all_visible():
-    a, b = "0123456789abcdef", "fedcba9876543210"
-    assert phash_names([a, b, a, a]) == [f"{a}.jpg", f"{b}.jpg", f"{a}~2.jpg", f"{a}~3.jpg"]
+def test_a_twin_name_carries_the_item_id():
+    h = "0123456789abcdef"
+    assert photo_name(h, 7, plain=True) == f"{h}.jpg"
+    assert photo_name(h, 7, plain=False) == f"{h}~7.jpg"
+    assert item_of_name(f"{h}~7.jpg") == 7 and item_of_name(f"{h}.jpg") is None
+    assert item_of_name(f"{h}~7 copy.jpg") is None and item_of_name("0123456789ABCDEF~7.jpg") is None
 
 
-@given(st.lists(st.sampled_from(["0" * 16, "1" * 16, "abcdef0123456789"]), max_size=30))
-def test_names_are_unique_and_decode_to_their_hash(hashes):
-    names = phash_names(hashes)
-    assert len(set(names)) == len(names)
-    assert [hash_of_name(n) for n in names] == hashes
+@given(st.sampled_from(["0" * 16, "1" * 16, "abcdef0123456789"]), st.integers(1, 2**40), st.booleans())
+def test_names_decode_to_their_hash_and_item(h, item, plain):
+    name = photo_name(h, item, plain)
+    assert hash_of_name(name) == h
+    assert item_of_name(name) == (None if plain else item)
 
 
 @pytest.mark.parametrize("name", ["x.jpg", "0123456789ABCDEF.jpg", "0123456789abcdef.png", ".DS_Store", "0123456789abcde.jpg"])

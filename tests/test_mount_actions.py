@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from backends import run_photofs, unmount
+from backends import MountBackend
 from photofs.library_folder import LibraryFolder
 
 pytestmark = pytest.mark.mount
@@ -18,16 +18,10 @@ pytestmark = pytest.mark.mount
 
 @pytest.fixture
 def mnt(library_copy, tmp_path, request):
-    lib = library_copy
-    point = tmp_path / "mnt"
-    point.mkdir()
     options = ["--xattrs"] if "finder" in request.node.name else []  # as on macOS
-    r = run_photofs("--library", str(lib), "mount", str(point), *options)
-    try:
-        assert r.returncode == 0, r.stderr
-        yield point
-    finally:
-        unmount(point)
+    backend = MountBackend(library_copy, tmp_path / "mnt", *options)
+    yield backend.root
+    backend.close()
 
 
 def sh(*cmd, ok=True):
@@ -41,57 +35,9 @@ def photos(folder):
     return sorted(n for n in os.listdir(folder) if n.endswith(".jpg") and not n.startswith(("._", "$")))
 
 
-def test_mv_between_weeks_and_into_sorted(mnt):
-    w2, w1 = mnt / "by-week/1509_2019-04-15", mnt / "by-week/1508_2019-04-08"
-    name = photos(w2)[0]
-    sh("mv", w2 / name, w1 / name)
-    assert name not in photos(w2) and name in photos(w1)
-    sh("mkdir", "-p", mnt / "sorted/Trips/Italy")
-    sh("mv", w1 / name, mnt / "sorted/Trips/Italy/")
-    assert photos(mnt / "sorted/Trips/Italy") == [name]
-    out = sh("find", mnt / "sorted", "-name", "*.jpg").stdout.split()
-    assert out == [str(mnt / "sorted/Trips/Italy" / name)]
 
 
-def test_cp_and_cp_r_copy_into_sorted(mnt):
-    w2 = mnt / "by-week/1509_2019-04-15"
-    names = photos(w2)
-    sh("mkdir", mnt / "sorted/Picks")
-    sh("cp", "-p", w2 / names[0], mnt / "sorted/Picks/")
-    assert photos(mnt / "sorted/Picks") == [names[0]] and names[0] in photos(w2)
-    sh("cp", "-r", w2, mnt / "sorted/Week copy")
-    assert photos(mnt / "sorted/Week copy") == names
-    assert (mnt / "sorted/Picks" / names[0]).read_bytes() == (w2 / names[0]).read_bytes()
 
-
-def test_cp_of_a_foreign_file_fails_cleanly(mnt, tmp_path):
-    foreign = tmp_path / "0123456789abcdef.jpg"
-    foreign.write_bytes(b"\xff\xd8 not one of ours")
-    r = sh("cp", foreign, mnt / "sorted/", ok=False)
-    assert r.returncode != 0 and "Operation not permitted" in r.stderr
-    assert photos(mnt / "sorted") == []
-
-
-def test_rm_queues_and_rm_r_of_a_week(mnt):
-    w2 = mnt / "by-week/1509_2019-04-15"
-    names = photos(w2)
-    sh("rm", w2 / names[0])
-    assert photos(mnt / "to-delete") == [names[0]]
-    sh("rm", "-r", w2)
-    assert not w2.exists()
-    assert photos(mnt / "to-delete") == sorted(names)
-    sh("mv", mnt / "to-delete" / names[0], mnt / "by-week/1508_2019-04-08/")  # taken back
-    assert names[0] in photos(mnt / "by-week/1508_2019-04-08")
-
-
-def test_mkdir_rmdir_and_errors(mnt):
-    sh("mkdir", mnt / "sorted/Empty")
-    sh("rmdir", mnt / "sorted/Empty")
-    assert "Empty" not in os.listdir(mnt / "sorted")
-    r = sh("rmdir", mnt / "by-week/1508_2019-04-08", ok=False)
-    assert "Directory not empty" in r.stderr
-    r = sh("mkdir", mnt / "new-view", ok=False)
-    assert "Operation not permitted" in r.stderr
 
 
 def test_changes_show_in_an_open_listing_within_a_second(mnt, library_copy):
@@ -151,3 +97,62 @@ def test_explorer_call_sequence(mnt):
     (recycle / "$IA1B2C3.jpg").write_bytes(b"\2\0\0\0info")
     assert photos(mnt / "to-delete") == [name]
     assert sorted(os.listdir(recycle)) == ["$IA1B2C3.jpg"]
+
+
+@pytest.fixture
+def twins_mnt(library, tmp_path):
+    """A real mount of four exact copies of one photo (one hash) and one other photo."""
+    import datetime as dt
+    from images import jpeg_bytes
+    from photofs.jobs.add_folder import add_folder
+    from photofs.jobs.thumbs import make_thumbs
+    photos = tmp_path / "photos"
+    copy = jpeg_bytes(seed=5, when=dt.datetime(2019, 4, 9, 12))
+    for folder in ("a", "b", "c", "d"):
+        (photos / folder).mkdir(parents=True)
+        (photos / folder / "IMG_0001.jpg").write_bytes(copy)
+    (photos / "other.jpg").write_bytes(jpeg_bytes(seed=6, when=dt.datetime(2019, 4, 10, 12)))
+    add_folder(library, photos, progress=False)
+    make_thumbs(library, progress=False)
+    backend = MountBackend(library.path, tmp_path / "mnt")
+    yield backend.root, library
+    backend.close()
+
+
+def test_rm_of_two_twins_removes_exactly_those_two(twins_mnt):
+    mnt, lib = twins_mnt
+    week = mnt / "by-week/1508_2019-04-08"
+    before = photos(week)
+    twins = [n for n in before if "~" in n]
+    assert len(twins) == 3 and len(before) == 5  # the plain one, three twins, the other photo
+    plain = twins[0][:16] + ".jpg"
+    assert plain in before
+    gone = twins[:2]
+    sh("rm", *(week / n for n in gone))  # one command, the second name read before the first delete
+    assert photos(week) == sorted(set(before) - set(gone))  # nobody else was renamed
+    assert photos(mnt / "to-delete") == sorted(gone)
+    queued = set(lib.catalog.load_sort_state()[2])
+    assert queued == {int(n.split("~")[1][:-4]) for n in gone}  # the suffix is the catalog id
+    r = sh("rm", week / gone[0], ok=False)  # a stale window: the name is gone, and names no other
+    assert "No such file" in r.stderr
+    assert set(lib.catalog.load_sort_state()[2]) == queued
+
+
+def test_a_plain_name_is_not_handed_on_when_a_job_changes_the_catalog_under_the_mount(twins_mnt):
+    """The copy that is `<phash>.jpg` goes missing (add-folder found its file gone) while
+    the mount runs: its name names nobody, and every other copy keeps its own."""
+    mnt, lib = twins_mnt
+    week = mnt / "by-week/1508_2019-04-08"
+    before = photos(week)
+    plain = next(n for n in before if "~" not in n and any(m.startswith(n[:16] + "~") for m in before))
+    holder = min(i.id for i in lib.catalog.items() if i.phash == plain[:16])
+    lib.catalog.mark_missing([holder])
+    deadline = time.monotonic() + 10
+    while plain in photos(week):  # the mount looks at the catalog each second, and builds the next state aside
+        assert time.monotonic() < deadline, "the change never showed"
+        time.sleep(0.1)
+    assert photos(week) == sorted(set(before) - {plain})  # nobody renamed, nobody took the name
+    r = sh("rm", week / plain, ok=False)  # a stale window deletes it: it names no other copy
+    assert "No such file" in r.stderr and set(lib.catalog.load_sort_state()[2]) == set()
+    time.sleep(1.1)  # the kernel's entry_timeout: it forgets the name, and asks again
+    assert not (week / plain).exists()

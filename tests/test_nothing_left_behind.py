@@ -22,7 +22,7 @@ from PIL import Image
 
 from conftest import BIRTH, ZONE, CLI
 from images import jpeg_bytes
-from photofs.catalog.sort_state import SortChange
+from photofs.domain.sorting import SortChange
 from photofs.domain.media import group_folder
 from photofs.domain.names import safe_file_name
 from photofs.errors import PhotofsError

@@ -57,11 +57,15 @@ def test_week_folders_exist_only_for_weeks_with_thumbnails(tree, built):
     assert tree.listdir("/by-week/before-birth") == ["1975"]
 
 
-def test_files_are_named_by_hash_with_twins_numbered(tree):
+def test_files_are_named_by_hash_and_a_twin_by_its_catalog_id(tree, built):
     names = tree.listdir("/by-week/1508_2019-04-08")
     assert all(re.fullmatch(r"[0-9a-f]{16}(~\d+)?\.jpg", n) for n in names)
     twins = [n for n in names if "~" in n]
     assert twins and all(n[:16] + ".jpg" in names for n in twins)
+    for n in twins:  # the suffix is the id of a photo with that hash, not the oldest one (it is plain)
+        item = built.catalog.get(int(n[17:-4]))
+        assert item.phash == n[:16]
+        assert min(i.id for i in built.catalog.items() if i.phash == n[:16]) < item.id
 
 
 def test_every_file_is_a_real_jpeg_named_by_its_own_phash(tree, built):

@@ -63,14 +63,57 @@ def test_only_thumbnailed_items_are_shown(library, vfs):
     assert names(vfs, "/by-week/1508_2019-04-08") == [f"{1:016x}.jpg"]
 
 
-def test_files_keep_capture_order_and_twins_are_numbered_in_it(library, vfs):
+def test_files_keep_capture_order_and_twins_are_named_by_their_catalog_id(library, vfs):
     h = "abcdefabcdef0000"
-    put(library, 1, utc(2019, 4, 9, 12), phash=h)
-    put(library, 2, utc(2019, 4, 8, 12), phash=h)
+    first = put(library, 1, utc(2019, 4, 9, 12), phash=h)
+    later = put(library, 2, utc(2019, 4, 8, 12), phash=h)
     put(library, 3, utc(2019, 4, 10, 12), phash="0000000000000001")
+    ids = {i.source_id: i.id for i in library.catalog.items()}
     entries = vfs.listdir("/by-week/1508_2019-04-08")
-    assert [n for n, _ in entries] == [f"{h}.jpg", f"{h}~2.jpg", "0000000000000001.jpg"]
+    # The older item (first indexed) is plain; the other carries its own id, whatever the order.
+    assert [n for n, _ in entries] == [f"{h}~{ids[later.source_id]}.jpg", f"{h}.jpg", "0000000000000001.jpg"]
+    assert ids[first.source_id] < ids[later.source_id]
     assert [st.mtime for _, st in entries] == [utc(2019, 4, 8, 12), utc(2019, 4, 9, 12), utc(2019, 4, 10, 12)]
+
+
+def test_a_twin_has_one_name_in_every_folder_and_keeps_it_when_the_plain_one_goes(library, vfs):
+    h = "abcdefabcdef0000"
+    for n in range(3):
+        put(library, n + 1, utc(2019, 4, 8 + 7 * n, 12), phash=h)  # one a week, three weeks
+    a, b, c = sorted(i.id for i in library.catalog.items())
+    assert names(vfs, "/by-week/1508_2019-04-08") == [f"{h}.jpg"]
+    assert names(vfs, "/by-week/1509_2019-04-15") == [f"{h}~{b}.jpg"]  # alone, yet not plain: one name everywhere
+    vfs.rename(f"/by-week/1510_2019-04-22/{h}~{c}.jpg", f"/by-week/1509_2019-04-15/{h}~{c}.jpg")
+    assert names(vfs, "/by-week/1509_2019-04-15") == [f"{h}~{b}.jpg", f"{h}~{c}.jpg"]
+    vfs.unlink(f"/by-week/1508_2019-04-08/{h}.jpg")
+    vfs.unlink(f"/by-week/1509_2019-04-15/{h}~{b}.jpg")
+    assert names(vfs, "/by-week/1509_2019-04-15") == [f"{h}~{c}.jpg"]  # the others took no name of the gone
+    assert sorted(names(vfs, "/to-delete")) == sorted([f"{h}.jpg", f"{h}~{b}.jpg"])
+    again = PhotoVFS(library.path, refresh_seconds=0)  # a remount: the same names
+    try:
+        assert names(again, "/by-week/1509_2019-04-15") == [f"{h}~{c}.jpg"]
+    finally:
+        again.close()
+
+
+def test_a_plain_name_never_passes_to_another_photo_while_mounted(library, vfs):
+    """The catalog changes under the mount: the plain name's holder stops being visible,
+    and an older item gets the same hash. Nobody else is ever called `<phash>.jpg`."""
+    h = "abcdefabcdef0000"
+    week = "/by-week/1508_2019-04-08"
+    older = put(library, 1, utc(2019, 4, 8, 9), phash="1111111111111111")
+    holder = put(library, 2, utc(2019, 4, 8, 10), phash=h)
+    put(library, 3, utc(2019, 4, 8, 11), phash=h)
+    ids = {i.source_id: i.id for i in library.catalog.items()}
+    twin = ids["/p/3.jpg"]
+    assert sorted(names(vfs, week)) == sorted(["1111111111111111.jpg", f"{h}.jpg", f"{h}~{twin}.jpg"])
+    # An older item is thumbnailed again and now has the same hash: it does not take the name.
+    put(library, 1, older.taken_at, phash=h)
+    assert sorted(names(vfs, week)) == sorted([f"{h}.jpg", f"{h}~{ids['/p/1.jpg']}.jpg", f"{h}~{twin}.jpg"])
+    assert vfs.stat(f"{week}/{h}.jpg").size == holder.thumb_size
+    # The holder's original goes missing: its name is not handed on.
+    put(library, 2, holder.taken_at, phash=h, state=ItemState.MISSING)
+    assert sorted(names(vfs, week)) == sorted([f"{h}~{ids['/p/1.jpg']}.jpg", f"{h}~{twin}.jpg"])
 
 
 def test_big_weeks_split_by_day_then_into_parts(tmp_path):

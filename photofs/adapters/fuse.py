@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - only when just fusepy is installed
 except OSError as e:  # the library would not load: say so, not a traceback
     raise ImportError(f"{LIBRARY.path} would not load ({e}): {hosts.INSTALL_HINTS.get(hosts.system_name(sys.platform))}") from e
 
-from photofs.vfs import PhotoVFS, Stat, VFSError
+from photofs.vfs import VFS, Stat, VFSError
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class PlusFUSE(fusepy.FUSE):
 class FuseAdapter(fusepy.Operations):
     use_ns = True  # mfusepy: times in nanoseconds
 
-    def __init__(self, vfs: PhotoVFS, xattrs: bool = sys.platform == "darwin", library: hosts.FuseLibrary = LIBRARY):
+    def __init__(self, vfs: VFS, xattrs: bool = sys.platform == "darwin", library: hosts.FuseLibrary = LIBRARY):
         self.vfs = vfs
         self.capabilities = hosts.wanted_capabilities(library)
         # Explorer and Finder may ask for /Sorted/holiday when the folder is /sorted/Holiday.
@@ -190,7 +190,7 @@ class FuseAdapter(fusepy.Operations):
         self.vfs.close(wait=2.0)  # a grouping cut short loses only its own work
 
 
-def serve(vfs: PhotoVFS, mountpoint: str, volume_name: str = "photofs", xattrs: bool | None = None) -> None:
+def serve(vfs: VFS, mountpoint: str, volume_name: str = "photofs", xattrs: bool | None = None) -> None:
     """Serve in the foreground until unmounted (auto_unmount on Linux: a killed
     mount leaves no stale mountpoint)."""
     adapter = FuseAdapter(vfs) if xattrs is None else FuseAdapter(vfs, xattrs)

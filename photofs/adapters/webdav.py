@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import errno
 import io
+import ipaddress
 import logging
 import mimetypes
+import socket
 import zlib
 
 from wsgidav.dav_error import (HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_INTERNAL_ERROR, HTTP_NOT_FOUND,
@@ -21,7 +23,7 @@ from wsgidav.dav_error import (HTTP_CONFLICT, HTTP_FORBIDDEN, HTTP_INTERNAL_ERRO
 from wsgidav.dav_provider import DAVCollection, DAVNonCollection, DAVProvider
 from wsgidav.util import join_uri, parse_if_header_dict
 
-from photofs.vfs import PhotoVFS, Stat, VFSError
+from photofs.vfs import VFS, Stat, VFSError
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +49,15 @@ class _Writer(io.RawIOBase):
     """PUT's body streamed into a VFS write handle; closing it finishes the copy,
     which is where a file that is not a known thumbnail is refused."""
 
-    def __init__(self, vfs: PhotoVFS, fh: int, reserved: bool = False):
+    def __init__(self, vfs: VFS, fh: int, reserved: bool = False):
         self.vfs, self.fh, self.offset, self.reserved = vfs, fh, 0, reserved
 
     def writable(self) -> bool:
         return True
 
     def write(self, data) -> int:
+        if self.offset + len(data) > MAX_PUT_BODY:  # a chunked body has no length to check up front
+            raise DAVError(413, context_info=f"a file may hold at most {MAX_PUT_BODY} bytes")
         n = dav_call(self.vfs.write, self.fh, bytes(data), self.offset)
         self.offset += n
         return n
@@ -71,11 +75,17 @@ class _Writer(io.RawIOBase):
             self.vfs.release(self.fh)
             super().close()
 
+    def abort(self) -> None:
+        """The body broke off or was too big: what arrived is dropped, never kept half-written."""
+        if not self.closed:
+            self.vfs.abort(self.fh)
+            super().close()
+
 
 class _Resource:
     """What files and folders share: the VFS, and attributes from one stat."""
 
-    def _init(self, vfs: PhotoVFS, st: Stat | None):
+    def _init(self, vfs: VFS, st: Stat | None):
         self.vfs, self.st = vfs, st
 
     def _stat(self) -> Stat:
@@ -90,9 +100,8 @@ class _Resource:
         return self._stat().mtime
 
     def handle_delete(self):
-        # Done here, in one VFS action: wsgidav's own walk deletes member by member
-        # and then checks each is gone, but when one of two twins (x.jpg, x~2.jpg)
-        # is queued the other takes its name. So the lock check is ours to make.
+        # Done here, in one VFS action (one transaction for a whole folder) rather than
+        # by wsgidav's member-by-member walk. So the lock check is ours to make.
         locks = self.provider.lock_manager
         if locks is not None:
             if "wsgidav.conditions.if" not in self.environ:
@@ -133,13 +142,13 @@ class _Resource:
     def handle_copy(self, dest_path, *, depth_infinity):
         if not self._dest_exists(dest_path):
             return False
-        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), depth_infinity)
+        dav_call(self.vfs.copy, _vfs_path(self.path), _vfs_path(dest_path), depth_infinity)
         self._carry_properties(dest_path, move=False)
         return True
 
     def copy_move_single(self, dest_path, *, is_move):
         # Only copies reach here (moves are recursive): one file, or one folder without members.
-        copy_tree(self.vfs, _vfs_path(self.path), _vfs_path(dest_path), recursive=False)
+        dav_call(self.vfs.copy, _vfs_path(self.path), _vfs_path(dest_path), False)
         self._carry_properties(dest_path, move=False)
 
     def _carry_properties(self, dest_path, move: bool) -> None:
@@ -158,7 +167,7 @@ class _Resource:
 
 
 class PhotoFile(_Resource, DAVNonCollection):
-    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+    def __init__(self, path: str, environ: dict, vfs: VFS, st: Stat | None = None):
         DAVNonCollection.__init__(self, path, environ)
         self._init(vfs, st)
 
@@ -187,14 +196,20 @@ class PhotoFile(_Resource, DAVNonCollection):
         empty = self._stat().size == 0  # a name reserved by LOCK or an empty PUT
         fh = dav_call(self.vfs.open, _vfs_path(self.path), True, True)
         self.st = None
-        return _Writer(self.vfs, fh, reserved=empty)
+        self._writer = _Writer(self.vfs, fh, reserved=empty)
+        return self._writer
+
+    def end_write(self, *, with_errors):
+        writer = getattr(self, "_writer", None)
+        if with_errors and writer is not None:
+            writer.abort()
 
     def delete(self):
         dav_call(self.vfs.unlink, _vfs_path(self.path))
 
 
 class PhotoFolder(_Resource, DAVCollection):
-    def __init__(self, path: str, environ: dict, vfs: PhotoVFS, st: Stat | None = None):
+    def __init__(self, path: str, environ: dict, vfs: VFS, st: Stat | None = None):
         DAVCollection.__init__(self, path, environ)
         self._init(vfs, st)
 
@@ -232,30 +247,8 @@ class PhotoFolder(_Resource, DAVCollection):
         dav_call(self.vfs.remove_tree, _vfs_path(self.path))
 
 
-def copy_tree(vfs: PhotoVFS, src: str, dest: str, recursive: bool) -> None:
-    """cp (and cp -r): a file's bytes are written under the destination name and
-    checked when closed; a folder is made (or merged into) and, recursively, filled."""
-    if not dav_call(vfs.stat, src).is_dir:
-        data = dav_call(vfs.read_file, src)
-        fh = dav_call(vfs.create, dest)
-        try:
-            dav_call(vfs.write, fh, data, 0)
-            dav_call(vfs.flush, fh)
-        finally:
-            vfs.release(fh)
-        return
-    try:
-        dav_call(vfs.mkdir, dest)
-    except DAVError as e:
-        if e.value != 405:  # already there: a merge, as cp -r does
-            raise
-    if recursive:
-        for name, _ in dav_call(vfs.listdir, src):
-            copy_tree(vfs, f"{src}/{name}", f"{dest}/{name}", True)
-
-
 class PhotoDAVProvider(DAVProvider):
-    def __init__(self, vfs: PhotoVFS):
+    def __init__(self, vfs: VFS):
         super().__init__()
         self.vfs = vfs
 
@@ -272,15 +265,98 @@ class PhotoDAVProvider(DAVProvider):
         return cls(path, environ, self.vfs, st)
 
 
-def make_app(vfs: PhotoVFS, password: str | None = None, user: str = "photofs", verbose: int = 1):
-    """The WSGI application: anonymous, or one user with a password (digest auth,
-    which Windows' WebDAV client accepts over plain HTTP; basic auth it refuses)."""
+# Request bodies held in memory are bounded. An XML body (PROPFIND, PROPPATCH, LOCK)
+# is a few hundred bytes from every real client, and parsing one costs about a
+# hundred times its size; a PUT is a thumbnail (tens of kB) or a desktop's file.
+MAX_XML_BODY = 64 * 1024
+MAX_PUT_BODY = 16 * 1024 * 1024
+DRAIN = 64 * 1024 * 1024  # a refused body up to this size is read (and dropped); a bigger one is cut off
+_WILDCARD = ("", "0.0.0.0", "::")
+
+
+def allowed_hosts(host: str, port: int) -> set[str] | None:
+    """The Host headers a request to this server may carry: the address it was bound
+    to, with its port. A page in the user's browser that re-points its own name at
+    this machine (DNS rebinding) still sends its own name, and is refused.
+
+    Loopback (no password needed) also answers to its other spellings; an address on
+    the network (which has a password) also to this machine's own names, which is
+    how people on the network type it. A wildcard bind answers to any (None)."""
+    if host in _WILDCARD:
+        return None
+    names = {host.lower()}
+    try:
+        loopback = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        loopback = host.lower() == "localhost"
+        try:  # a name given for the bind: the addresses it stands for too
+            names |= {info[4][0] for info in socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)}
+        except OSError:
+            pass
+    if loopback:
+        names |= {"localhost", "127.0.0.1", "::1"}
+    else:
+        me = socket.gethostname().lower()
+        own = {me, f"{me.split('.')[0]}.local", socket.getfqdn().lower()}
+        names |= {n for n in own if n and not n.startswith("localhost")}  # never loopback's name
+    hosts = set()
+    for name in names:
+        spelled = f"[{name}]" if ":" in name else name
+        hosts.add(f"{spelled}:{port}")
+        if port == 80:
+            hosts.add(spelled)
+    return hosts
+
+
+class Guard:
+    """WSGI middleware in front of wsgidav: the Host check and the body bounds."""
+
+    def __init__(self, app, hosts: set[str] | None = None):
+        self.app, self.hosts = app, hosts
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if self.hosts is not None and host is not None and host.lower() not in self.hosts:
+            log.warning("refused a request for Host %r (this server is %s)", host, ", ".join(sorted(self.hosts)))
+            return _refuse(start_response, "421 Misdirected Request", f"this server is not {host}")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # wsgidav answers a malformed length itself
+        limit = MAX_PUT_BODY if environ.get("REQUEST_METHOD") == "PUT" else MAX_XML_BODY
+        if length > limit:
+            _drain(environ["wsgi.input"], min(length, DRAIN))  # so the client hears the answer, not a reset
+            return _refuse(start_response, "413 Content Too Large", f"a request body may hold at most {limit} bytes")
+        return self.app(environ, start_response)
+
+
+def _drain(stream, n: int) -> None:
+    """Read and drop n bytes, a block at a time."""
+    while n > 0:
+        block = stream.read(min(n, 1 << 16))
+        if not block:
+            return
+        n -= len(block)
+
+
+def _refuse(start_response, status: str, text: str):
+    body = f"photofs: {text}\n".encode()
+    start_response(status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(body))),
+                            ("Connection", "close")])
+    return [body]
+
+
+def make_app(vfs: VFS, password: str | None = None, user: str = "photofs", verbose: int = 1,
+             hosts: set[str] | None = None):
+    """The WSGI application: anonymous, or one user with a password. Digest auth only:
+    Windows' WebDAV client accepts it over plain HTTP, and unlike basic auth it never
+    sends the password itself. `hosts`: the Host headers accepted (allowed_hosts)."""
     from wsgidav.wsgidav_app import WsgiDAVApp
     users = {"*": True} if password is None else {"*": {user: {"password": password}}}
     config = {
         "provider_mapping": {"/": PhotoDAVProvider(vfs)},
         "simple_dc": {"user_mapping": users},
-        "http_authenticator": {"accept_basic": True, "accept_digest": True, "default_to_digest": True},
+        "http_authenticator": {"accept_basic": False, "accept_digest": True, "default_to_digest": True},
         "property_manager": True,   # dead properties (Finder and Explorer set some) in memory
         "lock_storage": True,       # LOCK/UNLOCK in memory: Office, Finder and davfs2 lock before writing
         "hotfixes": {"emulate_win32_lastmod": True},
@@ -288,15 +364,19 @@ def make_app(vfs: PhotoVFS, password: str | None = None, user: str = "photofs", 
         "logging": {"enable": False},
         "verbose": verbose,
     }
-    return WsgiDAVApp(config)
+    return Guard(WsgiDAVApp(config), hosts)
 
 
-def serve(vfs: PhotoVFS, host: str = "127.0.0.1", port: int = 8080, password: str | None = None,
+def serve(vfs: VFS, host: str = "127.0.0.1", port: int = 8080, password: str | None = None,
           user: str = "photofs", ready=None) -> None:
     """Serve until interrupted. `ready(server)` is called once the port is bound."""
     from cheroot import wsgi
-    server = wsgi.Server((host, port), make_app(vfs, password, user), numthreads=8)
+    app = make_app(vfs, password, user)
+    server = wsgi.Server((host, port), app, numthreads=8)
+    # The last line for a chunked body (no length): the PUT itself stops at MAX_PUT_BODY.
+    server.max_request_body_size = MAX_PUT_BODY + (1 << 20)
     server.prepare()
+    app.hosts = allowed_hosts(host, server.bind_addr[1])  # the port is known once bound (--port 0)
     if ready is not None:
         ready(server)
     try:

@@ -31,7 +31,7 @@ except ImportError as e:  # not on Windows, or the extra is not installed
     raise ImportError("the native WinFsp adapter needs WinFsp (https://winfsp.dev) and winfspy "
                       "(pip install 'photofs[windows]')") from e
 
-from photofs.vfs import PhotoVFS, Stat, VFSError
+from photofs.vfs import VFS, Stat, VFSError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +69,7 @@ class Handle:
 
 
 class WinFspAdapter(BaseFileSystemOperations):
-    def __init__(self, vfs: PhotoVFS, volume_label: str = "photofs"):
+    def __init__(self, vfs: VFS, volume_label: str = "photofs"):
         super().__init__()
         self.vfs = vfs
         self.label = volume_label[:31]
@@ -249,7 +249,7 @@ def volume_params(mountpoint: str, label: str) -> dict:
             "file_system_name": "photofs", "prefix": "", "reject_irp_prior_to_transact0": not is_drive}
 
 
-def serve(vfs: PhotoVFS, mountpoint: str, volume_label: str = "photofs", stop: threading.Event | None = None) -> None:
+def serve(vfs: VFS, mountpoint: str, volume_label: str = "photofs", stop: threading.Event | None = None) -> None:
     """Mount at a drive letter (P:) or a new folder and serve until `stop` is set or Ctrl-C."""
     adapter = WinFspAdapter(vfs, volume_label)
     fs = FileSystem(mountpoint, adapter, **volume_params(mountpoint, adapter.label))

@@ -1,25 +1,24 @@
-"""File names in the mount: a thumbnail is `<phash>.jpg`; twins get `~2`, `~3`..."""
+"""File names in the mount: a thumbnail is `<phash>.jpg`; a photo that shares its
+hash with an older one is `<phash>~<catalog id>.jpg` (views/names.py says which)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
 
 THUMB_SUFFIX = ".jpg"
+_TWIN = re.compile(r"[0-9a-f]{16}~([0-9]+)\.[jJ][pP][gG]")
 
 
-def phash_names(hashes: Iterable[str]) -> list[str]:
-    """Names for the entries of one folder, in the given order.
+def photo_name(phash_hex: str, item_id: int, plain: bool) -> str:
+    """`<phash>.jpg`, or `<phash>~<item id>.jpg`: a suffix from the photo's own
+    identity, so it names that photo and no other however the folder changes."""
+    return f"{phash_hex}{THUMB_SUFFIX}" if plain else f"{phash_hex}~{item_id}{THUMB_SUFFIX}"
 
-    The first item with a hash gets `<hash>.jpg`, later ones `<hash>~2.jpg` and
-    so on, so two different photos with one hash are both visible.
-    """
-    seen: dict[str, int] = {}
-    names = []
-    for h in hashes:
-        n = seen.get(h, 0) + 1
-        seen[h] = n
-        names.append(f"{h}{THUMB_SUFFIX}" if n == 1 else f"{h}~{n}{THUMB_SUFFIX}")
-    return names
+
+def item_of_name(name: str) -> int | None:
+    """The catalog id in a twin's name (`<phash>~<id>.jpg`); None for any other name."""
+    m = _TWIN.fullmatch(name)
+    return int(m.group(1)) if m else None
 
 
 def hash_of_name(name: str) -> str | None:

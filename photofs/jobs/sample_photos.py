@@ -107,7 +107,7 @@ def make_samples(folder: Path, start: dt.datetime = dt.datetime(2019, 4, 8, 9, 3
     portrait.rotate(-90, expand=True).save(folder / "portrait.jpg", quality=88,
                                           exif=exif_for(when, CAMERAS[0], orientation=6))
     samples.append(Sample(folder / "portrait.jpg", when, "portrait"))
-    # An exact copy in another folder: same hash, shown as <hash>~2.jpg.
+    # An exact copy in another folder: same hash, shown as <hash>~<its id>.jpg.
     copies = folder / "copies"
     copies.mkdir(exist_ok=True)
     first = samples[0].path

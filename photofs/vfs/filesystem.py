@@ -16,7 +16,6 @@ from __future__ import annotations
 import errno
 import functools
 import logging
-import stat as stat_mode
 import threading
 import time
 from collections import deque
@@ -25,32 +24,19 @@ from pathlib import Path
 
 import numpy as np
 
-from photofs.domain.names import hash_of_name
+from photofs.domain.names import hash_of_name, item_of_name
 from photofs.domain.sorting import SORTED, TO_DELETE, SortChange, is_desktop_name, is_trash_folder
 from photofs.library_folder import LibraryFolder
 from photofs.views import by_week
 from photofs.vfs.errors import VFSError, not_found
 from photofs.vfs.overlay import Overlay
 from photofs.vfs.scratch import Scratch, ScratchFile
+from photofs.vfs.stat import DIR_MODE, FILE_MODE, Stat
 from photofs.vfs.tree import Dir, File, MountState, key_str
 
 log = logging.getLogger(__name__)
 
-DIR_MODE = stat_mode.S_IFDIR | 0o755
-FILE_MODE = stat_mode.S_IFREG | 0o644  # writable so file managers move and delete without asking; content is checked
 ENODATA = getattr(errno, "ENODATA", getattr(errno, "ENOATTR", 61))
-
-
-@dataclass(frozen=True)
-class Stat:
-    mode: int
-    size: int
-    mtime: float
-    nlink: int = 1
-
-    @property
-    def is_dir(self) -> bool:
-        return stat_mode.S_ISDIR(self.mode)
 
 
 @dataclass
@@ -129,8 +115,11 @@ class PhotoVFS:
     def _refresh_later(self, served: MountState, version: int) -> None:
         try:
             state = MountState(self.lib, version, background=True, previous=served, supersede=False)
+            if served.named():
+                state.twins  # made here, off the lock
             with self._lock:
                 if self._state is served and not self._closed:
+                    state.take_names_from(served)
                     # Actions taken while it was built are in the catalog: read them again.
                     state.overlay = Overlay(*self.lib.catalog.load_sort_state())
                     state.changed()
@@ -153,7 +142,10 @@ class PhotoVFS:
 
     def _rebuild(self, version: int) -> None:
         """The next state, built here and now (the caller holds the lock)."""
-        self._state = MountState(self.lib, version, background=True, previous=self._state)
+        state = MountState(self.lib, version, background=True, previous=self._state)
+        if self._state is not None:
+            state.take_names_from(self._state)
+        self._state = state
 
     def _node(self, path: str) -> Dir | File | None:
         return self._current().resolve(split_path(path))
@@ -361,6 +353,14 @@ class PhotoVFS:
                 pass  # flush already said so; release has no one to tell
 
     @locked
+    def abort(self, fh: int) -> None:
+        """A write that broke off: the handle is forgotten and what it wrote is dropped
+        (a photo written over stays the photo it was; a scratch file goes)."""
+        handle = self._handles.pop(fh, None)
+        if isinstance(handle, str):
+            self.scratch.remove(handle)
+
+    @locked
     def detach(self, fh: int) -> None:
         """Forget a handle and leave its file as it is: an empty photo copy stays
         pending until a later open-for-write fills it. WebDAV clients (davfs2,
@@ -372,7 +372,9 @@ class PhotoVFS:
         state = self._current()
         data = bytes(f.data)
         match = None
-        for row in self._rows_with_hash(f.copy_of):
+        rows = self._rows_with_hash(f.copy_of)
+        named = item_of_name(split_path(path)[-1])  # `<phash>~<id>.jpg`: that twin is tried first
+        for row in sorted(rows.tolist(), key=lambda r: int(state.snap.ids[r]) != named):
             item = self.lib.catalog.get(int(state.snap.ids[row]))
             if item is not None and item.thumb_size == len(data) and self.lib.thumbs.get_or_make(item) == data:
                 match = (int(row), item.id)
@@ -453,8 +455,7 @@ class PhotoVFS:
     @locked
     def remove_tree(self, path: str) -> None:
         """`rm -r` in one action (WebDAV DELETE of a folder): every photo below is
-        queued and the user's folders below are dropped, in one transaction, so
-        twins renumbering half-way through cannot leave some behind."""
+        queued and the user's folders below are dropped, in one transaction."""
         if path in self.scratch.files:
             return self.scratch.remove(path)
         if path in self.scratch.dirs:
@@ -619,6 +620,31 @@ class PhotoVFS:
         change = SortChange(folder_moves=[(node.view, key_str(node.logical), node.view, key_str(new_logical))])
         change.folders_add.add((node.view, key_str(new_logical)))
         self._commit(change, [old])
+
+    def copy(self, src: str, dest: str, recursive: bool = True) -> None:
+        """cp (and cp -r) in one call, for front ends whose protocol has a copy (WebDAV
+        COPY): a file's bytes are written under the destination name and checked when
+        closed, as a copy through the mount is; a folder is made (or merged into, as
+        cp -r does) and, when `recursive`, filled."""
+        if not self.stat(src).is_dir:
+            data = self.read_file(src)
+            fh = self.create(dest)
+            try:
+                self.write(fh, data, 0)
+                self.flush(fh)
+            finally:
+                self.release(fh)
+            return
+        if split_path(dest)[:len(split_path(src))] == split_path(src):
+            raise VFSError(errno.EINVAL, dest)  # into itself (cp: "cannot copy a directory into itself")
+        names = [name for name, _ in self.listdir(src)] if recursive else []
+        try:
+            self.mkdir(dest)
+        except VFSError as e:
+            if e.errno != errno.EEXIST:
+                raise
+        for name in names:
+            self.copy(f"{src.rstrip('/')}/{name}", f"{dest.rstrip('/')}/{name}", True)
 
     # -- attributes ------------------------------------------------------------
     def _require(self, path: str) -> None:

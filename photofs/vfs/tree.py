@@ -18,12 +18,12 @@ from functools import lru_cache
 
 import numpy as np
 
-from photofs.domain.names import phash_names
 from photofs.domain.sorting import TO_DELETE, VIEWS
 from photofs.library_folder import LibraryFolder
 from photofs.index import saved
 from photofs.views import Trees, by_gallery, by_similar
 from photofs.views.folders import FolderTree, Path, split_rows
+from photofs.views.names import NameBook, Twins
 from photofs.vfs.overlay import Overlay
 
 
@@ -95,6 +95,8 @@ class MountState:
         self._interim: dict[str, FolderTree] = {}
         self._later: set[str] = set()
         self.superseded = False
+        self.book = previous.book if previous is not None else NameBook()
+        self._twins: Twins | None = None
         self.threads = [t for t in previous.threads if t.is_alive()] if previous is not None else []
         if previous is not None and self.snap.fingerprint == previous.snap.fingerprint:
             self._keep(previous)
@@ -114,6 +116,7 @@ class MountState:
         """Nothing the views show has changed (a job wrote its own bookkeeping, or sort
         state): every view, built or being built, is kept as it is."""
         self.snap, self.trees = previous.snap, previous.trees
+        self._twins = previous._twins
         self._pending, self._patience, self._interim = previous._pending, previous._patience, previous._interim
         self._later = previous._later
         self.changed()
@@ -144,6 +147,23 @@ class MountState:
         self._build_later(by_similar.NAME, self.patience)
         if len(self.snap) >= self.slow_rows and by_gallery.NAME in self._interim:
             self._later.add(by_gallery.NAME)  # rebuilt when next opened, not on every change a job makes
+
+    @property
+    def twins(self) -> Twins:
+        """The photos sharing a hash (made when names are first needed)."""
+        if self._twins is None:
+            self._twins = Twins(self.snap)
+        return self._twins
+
+    def named(self) -> bool:
+        """Whether this state has shown any names yet."""
+        return self._twins is not None
+
+    def take_names_from(self, previous: "MountState") -> None:
+        """Called before this state replaces `previous` in a mount: a photo that held
+        a plain name there keeps it here (views/names.py, NameBook)."""
+        if previous.named() and self.snap is not previous.snap:
+            self.book.carry(previous.snap, previous.twins, self.snap, self.twins)
 
     def tree(self, view: str) -> FolderTree:
         if view in self._later:
@@ -278,7 +298,7 @@ class MountState:
         level = self._level(view, logical, split)
         if not isinstance(level, np.ndarray):
             return {}
-        return dict(zip(phash_names(self.snap.hex(int(r)) for r in level), (int(r) for r in level)))
+        return dict(zip(self.book.names(self.snap, self.twins, level), (int(r) for r in level)))
 
     # -- paths -----------------------------------------------------------------
     def resolve(self, parts: tuple[str, ...]) -> Dir | File | None:

@@ -181,4 +181,15 @@ MIGRATIONS.append(
     END;
     """
 )
+MIGRATIONS.append(
+    # 11 (issue 15; renumber after the lead's 11 at merge): what Takeout sidecars say beyond
+    #     the file. title: Google's title, unchanged (original_name is the safe file name
+    #     made from it); time_zone_source: which zone placed the capture time (exif | gps |
+    #     library); partner_shared: a partner's photo (googlePhotosOrigin.fromPartnerSharing).
+    """
+    ALTER TABLE items ADD COLUMN title TEXT;
+    ALTER TABLE items ADD COLUMN time_zone_source TEXT;
+    ALTER TABLE items ADD COLUMN partner_shared INTEGER NOT NULL DEFAULT 0;
+    """
+)
 SCHEMA_VERSION = len(MIGRATIONS)

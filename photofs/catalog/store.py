@@ -21,7 +21,7 @@ from photofs.errors import PhotofsError
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
-_BOOL_COLUMNS = {"favorited", "archived", "trashed"}
+_BOOL_COLUMNS = {"favorited", "archived", "trashed", "partner_shared"}
 
 
 class Catalog(SortStateStore, ProgressStore):

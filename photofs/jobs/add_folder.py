@@ -12,6 +12,8 @@ from pathlib import Path
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemState, TimeSource
+from photofs.domain.local_time import week_of
+from photofs.domain.name_dates import date_from_name
 from photofs.domain.weeks import timestamp_of_wall_clock
 from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage, open_image
@@ -116,10 +118,14 @@ def index_file(lib: LibraryFolder, found: FileFound, source_id: str) -> Item:
         item.taken_at = timestamp_of_wall_clock(meta.taken_local, meta.tz_offset_min, cal.tz)
         item.tz_offset_min = meta.tz_offset_min
         item.time_source = TimeSource.EXIF
+    elif (when := date_from_name(name)) is not None:  # before the mtime: often the day of a copy
+        item.taken_at = timestamp_of_wall_clock(when.wall_clock, None, cal.tz)
+        item.time_source = TimeSource.FILENAME
     elif found.mtime_ns > 0:
         item.taken_at = found.mtime_ns / 1e9
         item.time_source = TimeSource.MTIME
-    item.week = cal.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
+    # The EXIF offset places the photo on its local day (domain/local_time.py).
+    item.week = week_of(cal, item.taken_at, item.tz_offset_min) if item.taken_at is not None else None
     item.state = ItemState.INDEXED
     return item
 

@@ -19,6 +19,7 @@ from PIL import Image
 
 from photofs.catalog.sort_state import SortChange
 from photofs.domain.items import ItemState
+from photofs.domain.local_time import week_of
 from photofs.domain.sorting import TO_DELETE, VIEWS, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
@@ -89,7 +90,7 @@ def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
     existing = {(i.source, i.source_id) for i in cat.items()}
     new = [item for key, (item, _) in found.items() if key not in existing]
     for item in new:
-        item.week = lib.calendar.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
+        item.week = week_of(lib.calendar, item.taken_at, item.tz_offset_min) if item.taken_at is not None else None
         item.state = ItemState.INDEXED
     cat.upsert_many(new)
     summary.counts["items restored"] = len(new)

@@ -95,6 +95,16 @@ def test_album_metadata_in_any_language(library, tmp_path, form):
     assert summary.counts["bad sidecars"] == 0
 
 
+@pytest.mark.parametrize("form", FORMS)
+def test_a_bare_sidecar_named_after_its_photo_is_not_album_metadata(library, tmp_path, form):
+    t = Takeout()
+    t.photo(f"{Y}/photo.jpg", when=dt.datetime(2019, 5, 5, 5))
+    t.add(f"{Y}/photo.jpg.json", json.dumps({"title": "photo.jpg"}).encode())
+    imported(library, tmp_path, t, form)
+    item = one(library, "photo.jpg")
+    assert item.albums == [] and item.time_source == "exif"
+
+
 # -- 8, 9: the Photos folder in any language, entered at any level --------------------
 
 def small_takeout(root: str = "Takeout/Google Photos") -> Takeout:

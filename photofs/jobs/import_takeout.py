@@ -116,7 +116,7 @@ def _list(containers: list[Container], summary: JobSummary) -> dict[str, Folder]
 
 def _own_name(path: Path) -> str:
     """The folder name a part stands for when it is one album or year folder."""
-    return path.name if path.is_dir() else path.name.split(".", 1)[0]
+    return path.resolve().name if path.is_dir() else path.name.split(".", 1)[0]
 
 
 def _read_json(folders: dict[str, Folder], summary: JobSummary) -> dict[str, list[SidecarMeta]]:
@@ -130,7 +130,7 @@ def _read_json(folders: dict[str, Folder], summary: JobSummary) -> dict[str, lis
             except (BadMember, BadContainer) as e:
                 summary.problem(f"{path}/{name}", str(e))
                 continue
-            kind = json_kind(data)
+            kind = json_kind(data, name)
             if kind == MEDIA:
                 meta = read_sidecar(data)
                 folder.sidecars[sidecar_stem(name)] = meta

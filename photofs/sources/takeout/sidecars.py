@@ -6,7 +6,7 @@ by content whatever the file's name (album metadata is `metadata.json`,
 - a media sidecar has `photoTakenTime`, or the fields only photos have (`url`,
   `imageViews`, `creationTime`);
 - album metadata has an album `title` (flat, or in the older `albumData`) and none
-  of those; its title may be "" (an untitled album).
+  of those, and is not named after a media file; its title may be "" (an untitled album).
 
 Location: `geoData` is where Google places the photo (the user's correction when
 they moved it in Google Photos), `geoDataExif` what Google read from the file.
@@ -18,6 +18,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
+
+from photofs.domain.media import kind_of
 
 MEDIA, ALBUM = "media", "album"
 _MEDIA_FIELDS = ("photoTakenTime", "creationTime", "imageViews", "url")
@@ -39,14 +41,20 @@ class SidecarMeta:
     partner_shared: bool = False        # googlePhotosOrigin.fromPartnerSharing: a partner's photo
 
 
-def json_kind(data: object) -> str | None:
-    """MEDIA, ALBUM, or None for a JSON that is neither."""
+def json_kind(data: object, json_name: str) -> str | None:
+    """MEDIA, ALBUM, or None for a JSON that is neither. A bare `{"title": ...}` named after a
+    media file (`IMG_1.jpg.json`) is that photo's sidecar: album metadata never is."""
     if not isinstance(data, dict):
         return None
     if any(k in data for k in _MEDIA_FIELDS):
         return MEDIA
     inner = data.get("albumData") if isinstance(data.get("albumData"), dict) else data
-    return ALBUM if isinstance(inner.get("title"), str) else None
+    if not isinstance(inner.get("title"), str):
+        return None
+    stem = json_name[:-5] if json_name.lower().endswith(".json") else json_name
+    clipped_suffix = "." in stem and ".supplemental-metadata".startswith("." + stem.rsplit(".", 1)[-1])
+    named_for_media = kind_of(stem) is not None or clipped_suffix
+    return MEDIA if named_for_media and "albumData" not in data else ALBUM
 
 
 def album_title(data: object) -> str | None:

@@ -58,6 +58,24 @@ def test_titles_that_are_not_file_names(library, tmp_path, form):
     assert all("/" not in i.original_name for i in library.catalog.items())
 
 
+def test_a_title_with_a_slash_is_archived_under_its_safe_name(tmp_path):
+    from conftest import BIRTH, ZONE
+    from photofs.jobs.archive import archive
+    from photofs.library_folder import LibraryFolder
+    from photofs.settings import Settings
+    nas = tmp_path / "nas"
+    nas.mkdir()
+    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    t = Takeout()
+    t.photo("Photos from 2012/27_06_12 - 2.jpg")
+    t.add("Photos from 2012/27_06_12 - 2.json", sidecar("27/06/12 - 2", ts(2012, 6, 27, 10)))
+    import_takeout(lib, [t.zip(tmp_path / "t.zip")], progress=False)
+    summary = archive(lib, progress=False)
+    assert not summary.problems
+    assert [p.name for p in nas.rglob("*.jpg")] == ["27_06_12 - 2.jpg"]
+    lib.close()
+
+
 def test_safe_original_names():
     assert safe_original_name("27/06/12 - 2", "27_06_12 - 2.jpg") == "27_06_12 - 2.jpg"
     assert safe_original_name("image000000.gif.json", "image000000.gif") == "image000000.gif"

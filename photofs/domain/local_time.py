@@ -21,7 +21,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from photofs.domain.weeks import LifeCalendar
+from photofs.domain.weeks import LifeCalendar, timestamp_of_wall_clock
 
 EXIF, GPS, LIBRARY = "exif", "gps", "library"
 
@@ -44,12 +44,11 @@ def place_instant(ts: float, exif_offset: int | None, gps_zone: ZoneInfo | None)
 def place_wall_clock(local: dt.datetime, exif_offset: int | None, gps_zone: ZoneInfo | None,
                      library_zone: ZoneInfo) -> Placed:
     if exif_offset is not None:
-        ts = local.replace(tzinfo=dt.timezone(dt.timedelta(minutes=exif_offset))).timestamp()
-        return Placed(ts, exif_offset, EXIF)
+        return Placed(timestamp_of_wall_clock(local, exif_offset, library_zone), exif_offset, EXIF)
     if gps_zone is not None:
-        ts = local.replace(tzinfo=gps_zone).timestamp()
+        ts = timestamp_of_wall_clock(local, None, gps_zone)
         return Placed(ts, _offset_at(ts, gps_zone), GPS)
-    return Placed(local.replace(tzinfo=library_zone).timestamp(), None, LIBRARY)
+    return Placed(timestamp_of_wall_clock(local, None, library_zone), None, LIBRARY)
 
 
 def week_of(cal: LifeCalendar, ts: float, offset_min: int | None) -> int:

@@ -84,6 +84,8 @@ def test_safe_original_names():
     assert safe_original_name("IMG_1.JPG", "IMG_1.jpg") == "IMG_1.JPG"           # same kind: Google's case kept
     assert safe_original_name("My trip. Day 2", "x.jpg") == "My trip. Day 2.jpg"
     assert safe_original_name('a:b*c?"d<e>|f\x07', "x.png") == "a_b_c__d_e__f_.png"
+    assert safe_original_name("evil\u202egnp.jpg", "x.jpg") == "evil_gnp.jpg"          # no bidi override
+    assert safe_original_name("👨\u200d👩\u200d👧 at home", "x.jpg") == "👨\u200d👩\u200d👧 at home.jpg"
     assert safe_original_name("...", "x.jpg") == "x.jpg" and safe_original_name(None, "x.jpg") == "x.jpg"
     long = safe_original_name("é" * 300 + ".jpg", "x.jpg")
     assert len(long.encode()) <= 240 and long.endswith(".jpg")
@@ -329,3 +331,19 @@ def test_the_decided_cases(library, tmp_path, form):
     assert len(same) == 2 and sorted(i.albums for i in same) == [[], ["Album"]]
     scan = one(library, "scan.jpg")
     assert scan.taken_at is None and scan.week is None
+
+
+import unicodedata  # noqa: E402
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+MEDIA_NAMES = st.sampled_from(["x.jpg", "x.HEIC", "x.mp4", "x.png", "X.MP.jpg"])
+
+
+@given(st.text(max_size=400), MEDIA_NAMES)
+def test_any_title_makes_a_safe_name_with_the_media_extension(title, media):
+    name = safe_original_name(title, media)
+    assert name and not any(c in name for c in '/\\:*?"<>|')
+    assert not [c for c in name if unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") and c not in "\u200c\u200d"]
+    assert name.lower().endswith(media.rsplit(".", 1)[1].lower())
+    assert len(name.encode("utf-8", "surrogatepass")) <= 240

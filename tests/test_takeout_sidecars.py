@@ -161,3 +161,13 @@ def test_unedited_names():
     assert unedited("mi salón-ha editado.JPG") == "mi salón.JPG"
     assert unedited("photo-modifie\u0301.jpg") == "photo.jpg"  # decomposed, as macOS writes names
     assert unedited("IMG_1.jpg") is None and unedited("credited.jpg") is None
+
+
+from hypothesis import given, strategies as st  # noqa: E402
+
+
+@given(st.text(max_size=120))
+def test_a_cut_is_a_prefix_within_the_budget(text):
+    c = cut(text)
+    assert text.startswith(c) and utf16_len(c) <= 46
+    assert c == text or utf16_len(text[: len(c) + 1]) > 46  # nothing more would fit

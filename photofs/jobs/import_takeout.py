@@ -116,7 +116,13 @@ def _list(containers: list[Container], summary: JobSummary) -> dict[str, Folder]
 
 def _own_name(path: Path) -> str:
     """The folder name a part stands for when it is one album or year folder."""
-    return path.resolve().name if path.is_dir() else path.name.split(".", 1)[0]
+    if path.is_dir():
+        return path.resolve().name
+    name = path.name
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _read_json(folders: dict[str, Folder], summary: JobSummary) -> dict[str, list[SidecarMeta]]:

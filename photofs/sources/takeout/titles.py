@@ -11,10 +11,15 @@ its bytes decide what it is. Google's title itself is kept beside it, unchanged.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from photofs.domain.media import extension, kind_of
 
 _UNSAFE = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]')
+# Invisible or line-breaking characters (C1 controls, bidi overrides, line separators) that
+# would hide or fake a name; the joiners inside emoji sequences stay.
+_INVISIBLE = {"Cc", "Cf", "Cs", "Zl", "Zp"}
+_JOINERS = {"\u200c", "\u200d"}
 MAX_NAME_BYTES = 240  # below every filesystem's 255, with room for a `~2` twin suffix
 
 
@@ -22,7 +27,11 @@ def safe_original_name(title: str | None, media_name: str) -> str:
     """The original name for a media member whose sidecar says `title`."""
     if not title:
         return media_name
-    safe = _UNSAFE.sub("_", title).strip().rstrip(". ")
+    safe = _UNSAFE.sub("_", title)
+    if not safe.isascii():
+        safe = "".join("_" if unicodedata.category(c) in _INVISIBLE and c not in _JOINERS else
+                       " " if unicodedata.category(c) == "Zs" else c for c in safe)
+    safe = safe.strip().rstrip(". ")
     if not safe.strip("._ "):
         return media_name
     ext = extension(media_name)

@@ -76,6 +76,30 @@ def test_a_title_with_a_slash_is_archived_under_its_safe_name(tmp_path):
     lib.close()
 
 
+def test_a_newer_takeout_still_has_a_photo_whose_title_was_made_safe(tmp_path):
+    from conftest import BIRTH, ZONE
+    from photofs.catalog.sort_state import SortChange
+    from photofs.jobs import removal_queue as rq
+    from photofs.jobs.archive import archive
+    from photofs.library_folder import LibraryFolder
+    from photofs.settings import Settings
+    nas = tmp_path / "nas"
+    nas.mkdir()
+    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    t = Takeout()
+    data = t.photo("Photos from 2012/27_06_12 - 2.jpg")
+    t.add("Photos from 2012/27_06_12 - 2.json", sidecar("27/06/12 - 2", ts(2012, 6, 27, 10)))
+    import_takeout(lib, [t.zip(tmp_path / "t1.zip")], progress=False)
+    archive(lib, progress=False)
+    [item] = lib.catalog.items()
+    lib.catalog.apply_sort_change(SortChange(queue_add={item.id}))
+    newer = Takeout()  # the same photo, filed under another name in a later export
+    newer.add("Album/27_06_12 - 2(1).jpg", data)
+    newer.add("Album/27_06_12 - 2.jpg(1).json", sidecar("27/06/12 - 2", ts(2012, 6, 27, 10)))
+    assert rq.absent_from_takeout(lib, [newer.zip(tmp_path / "t2.zip")]) == []
+    lib.close()
+
+
 def test_safe_original_names():
     assert safe_original_name("27/06/12 - 2", "27_06_12 - 2.jpg") == "27_06_12 - 2.jpg"
     assert safe_original_name("image000000.gif.json", "image000000.gif") == "image000000.gif"

@@ -322,6 +322,13 @@ def test_capture_times_in_the_zone_where_taken(cli, library, tmp_path, form):
     assert rows["by_library.jpg"]["taken_local"] is None
 
 
+def test_the_zone_at_a_position():
+    from photofs.sources.places import zone_at
+    assert str(zone_at(*TOKYO)) == "Asia/Tokyo" and str(zone_at(43.7, 7.26)) == "Europe/Paris"
+    assert str(zone_at(30.0, 150.0)) == "Etc/GMT-10"     # the open Pacific: its nautical zone
+    assert zone_at(None, None) is None and zone_at(95.0, 0.0) is None
+
+
 # -- 14: the debatable cases, as the README's table decides them ----------------------
 
 @pytest.mark.parametrize("form", FORMS)

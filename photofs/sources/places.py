@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def zone_at(lat: float | None, lon: float | None) -> ZoneInfo | None:
-    """The zone at a position, or None without one (or at sea, where no zone is drawn)."""
+    """The zone at a position, or None without one."""
     if lat is None or lon is None:
         return None
     return _zone_at(round(lat, 3), round(lon, 3))
@@ -21,8 +21,8 @@ def zone_at(lat: float | None, lon: float | None) -> ZoneInfo | None:
 def _zone_at(lat: float, lon: float) -> ZoneInfo | None:
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         return None
-    name = _finder().timezone_at(lat=lat, lng=lon)
-    if name is None or name.startswith("Etc/"):  # open sea: a nautical zone says little
+    name = _finder().timezone_at(lat=lat, lng=lon)  # at sea, a nautical zone (Etc/GMT-9): still the right day
+    if name is None:
         return None
     try:
         return ZoneInfo(name)

@@ -1,8 +1,10 @@
 """`photofs import-takeout PATH...`: index Google Takeout parts where they lie.
 
-Pass 1 lists every part (zip, tgz, folder; mixed) and reads the small JSON
-members: sidecars and album metadata. The parts are merged by the path below
-`Google Photos/`, so a sidecar in another part than its photo is found. Pass 2
+Pass 1 lists every part (zip, tgz, folder, at any level of a Takeout; mixed) and
+reads the small JSON members: sidecars and album metadata. The parts are merged
+by the path below the Photos folder (sources/takeout/layout.py), so a sidecar in
+another part than its photo is found; which sidecar is whose is decided in
+sources/takeout/sidecar_match.py. Pass 2
 streams the media: each is read once for its checksum and header, never written
 anywhere. A photo that is in a year folder and in albums, or in a later Takeout
 of the same account, is one item (identity: title + capture time + checksum)

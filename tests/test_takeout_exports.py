@@ -224,6 +224,9 @@ NAME_DATES = [
     ("Screenshot_20190919-053857_Camera.jpg", dt.datetime(2019, 9, 19, 5, 38, 57)),
     ("Screenshot from 2022-12-17 19-45-43.png", dt.datetime(2022, 12, 17, 19, 45, 43)),
     ("Screenshot_2020-01-02-03-04-05.jpg", dt.datetime(2020, 1, 2, 3, 4, 5)),
+    ("Screenshot 2021-03-04 at 10.11.12.png", dt.datetime(2021, 3, 4, 10, 11, 12)),
+    ("WhatsApp Image 2020-01-01 at 09.08.07.jpeg", dt.datetime(2020, 1, 1, 9, 8, 7)),
+    ("Bildschirmfoto 2021-03-04 um 10.11.12.png", dt.datetime(2021, 3, 4, 10, 11, 12)),
     ("IMG-20200101-WA0001.jpg", dt.datetime(2020, 1, 1, 12, 0)),      # date only: noon
     ("2021-05-27_overlay.webp", dt.datetime(2021, 5, 27, 12, 0)),
 ]
@@ -244,12 +247,12 @@ def test_no_date_in_names(name):
 def test_takeout_photos_dated_by_their_names(library, tmp_path, form):
     t = Takeout()
     for name, _ in NAME_DATES:
-        if name.endswith((".jpg", ".png", ".webp")):
+        if name.endswith((".jpg", ".jpeg", ".png", ".webp")):
             t.photo(f"{Y}/{name}")
     imported(library, tmp_path, t, form)
     berlin = ZoneInfo("Europe/Berlin")
     for name, when in NAME_DATES:
-        if name.endswith((".jpg", ".png", ".webp")):
+        if name.endswith((".jpg", ".jpeg", ".png", ".webp")):
             item = one(library, name)
             assert item.time_source == "filename", name
             assert dt.datetime.fromtimestamp(item.taken_at, berlin).replace(tzinfo=None) == when, name

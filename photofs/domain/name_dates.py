@@ -13,6 +13,8 @@ the file was copied). The forms cameras, phones and apps write, most precise fir
 | YYYY-MM-DD-hh-mm-ss        | Screenshot_2020-01-02-03-04-05.jpg, `2023-07-20 14:15:30`,       |
 |                            | `Screenshot from 2022-12-17 19-45-43.png`                        |
 | YYYY-MM-DD-hhmmss          | signal-2020-10-26-163832.jpg                                     |
+| YYYY-MM-DD at hh.mm.ss     | `Screenshot 2021-03-04 at 10.11.12.png`, `WhatsApp Image 2020-…`, |
+|                            | `Bildschirmfoto 2021-03-04 um 10.11.12.png` (any language's "at") |
 | YYYY_MM_DD_hh_mm_ss        | 2016_01_30_11_49_15.mp4                                          |
 | YYYYMMDD, YYYY-MM-DD       | IMG-20200101-WA0001.jpg, 2021-05-27_overlay.webp (date only)     |
 
@@ -33,6 +35,7 @@ _FORMS = [
     re.compile(_Y + r"(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})"),                        # 20190216172030(…)
     re.compile(_Y + r"-(\d{2})-(\d{2})[ _T-](\d{2})[.:-](\d{2})[.:-](\d{2})(?!\d)"),  # 2020-01-02-03-04-05
     re.compile(_Y + r"-(\d{2})-(\d{2})-(\d{2})(\d{2})(\d{2})(?!\d)"),              # 2020-10-26-163832
+    re.compile(_Y + r"-(\d{2})-(\d{2}) \D{1,6} (\d{2})[.:](\d{2})[.:](\d{2})(?!\d)"),  # 2021-03-04 at 10.11.12
     re.compile(_Y + r"_(\d{2})_(\d{2})_(\d{2})_(\d{2})_(\d{2})(?!\d)"),            # 2016_01_30_11_49_15
     re.compile(_Y + r"(\d{2})(\d{2})(?!\d)"),                                        # 20200101
     re.compile(_Y + r"-(\d{2})-(\d{2})(?!\d)"),                                      # 2020-01-01

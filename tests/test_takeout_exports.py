@@ -58,14 +58,18 @@ def test_titles_that_are_not_file_names(library, tmp_path, form):
     assert all("/" not in i.original_name for i in library.catalog.items())
 
 
-def test_a_title_with_a_slash_is_archived_under_its_safe_name(tmp_path):
+def library_with_nas(tmp_path):
     from conftest import BIRTH, ZONE
-    from photofs.jobs.archive import archive
     from photofs.library_folder import LibraryFolder
     from photofs.settings import Settings
     nas = tmp_path / "nas"
     nas.mkdir()
-    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    return LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas))), nas
+
+
+def test_a_title_with_a_slash_is_archived_under_its_safe_name(tmp_path):
+    from photofs.jobs.archive import archive
+    lib, nas = library_with_nas(tmp_path)
     t = Takeout()
     t.photo("Photos from 2012/27_06_12 - 2.jpg")
     t.add("Photos from 2012/27_06_12 - 2.json", sidecar("27/06/12 - 2", ts(2012, 6, 27, 10)))
@@ -77,15 +81,10 @@ def test_a_title_with_a_slash_is_archived_under_its_safe_name(tmp_path):
 
 
 def test_a_newer_takeout_still_has_a_photo_whose_title_was_made_safe(tmp_path):
-    from conftest import BIRTH, ZONE
     from photofs.catalog.sort_state import SortChange
     from photofs.jobs import removal_queue as rq
     from photofs.jobs.archive import archive
-    from photofs.library_folder import LibraryFolder
-    from photofs.settings import Settings
-    nas = tmp_path / "nas"
-    nas.mkdir()
-    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    lib, _ = library_with_nas(tmp_path)
     t = Takeout()
     data = t.photo("Photos from 2012/27_06_12 - 2.jpg")
     t.add("Photos from 2012/27_06_12 - 2.json", sidecar("27/06/12 - 2", ts(2012, 6, 27, 10)))

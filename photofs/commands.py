@@ -279,12 +279,22 @@ def _local_iso(ts: float | None, tz) -> str | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, tz).isoformat(timespec="seconds")
 
 
+def _where_taken_iso(i: Item) -> str | None:
+    """The capture time on the clock where the photo was taken, when its zone is known."""
+    if i.taken_at is None or i.tz_offset_min is None:
+        return None
+    zone = dt.timezone(dt.timedelta(minutes=i.tz_offset_min))
+    return dt.datetime.fromtimestamp(i.taken_at, zone).isoformat(timespec="seconds")
+
+
 def _item_json(i: Item, tz, files) -> dict:
     return {
         "id": i.id, "state": str(i.state), "error": i.error, "warnings": i.warnings,
         "source": i.source, "source_id": i.source_id, "original_name": i.original_name,
         "phash": i.phash, "name": f"{i.phash}.jpg" if i.phash else None,
         "taken_at": _local_iso(i.taken_at, tz), "taken_ts": i.taken_at, "time_source": str(i.time_source),
+        "taken_local": _where_taken_iso(i), "time_zone_source": i.time_zone_source, "title": i.title,
+        "partner_shared": i.partner_shared,
         "week": i.week, "week_source": str(i.week_source), "size": i.size, "sha256": i.sha256, "mime": i.mime,
         "width": i.width, "height": i.height, "make": i.make, "model": i.model,
         "gps": None if i.gps_lat is None else {"lat": i.gps_lat, "lon": i.gps_lon, "alt": i.gps_alt},

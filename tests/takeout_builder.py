@@ -28,21 +28,56 @@ def sidecar(title, taken, **extra) -> bytes:
     return json.dumps(data).encode()
 
 
-class Takeout:
-    """Members by path; written as zip parts, a tgz, or a folder."""
+def album_metadata(title: str, **extra) -> bytes:
+    """An album's metadata JSON (any file name: Google names it in the account's language)."""
+    return json.dumps({"title": title, "description": "", "access": "protected",
+                       "date": {"timestamp": ts(2020, 1, 1), "formatted": "..."}, **extra}).encode()
 
-    def __init__(self):
+
+class Takeout:
+    """Members by path below the Photos folder (`root`, `Google Photos` unless localized);
+    written as zip parts, a tgz, or a folder, entered at any level."""
+
+    def __init__(self, root: str = ROOT):
+        self.root = root
         self.members: dict[str, bytes] = {}
         self.seed = 100
 
     def photo(self, path: str, when: dt.datetime | None = None, **exif) -> bytes:
         self.seed += 1
         data = jpeg_bytes(seed=self.seed, size=(320, 240), when=when, **exif)
-        self.members[f"{ROOT}/{path}"] = data
+        self.members[f"{self.root}/{path}"] = data
         return data
 
     def add(self, path: str, data: bytes) -> None:
-        self.members[f"{ROOT}/{path}"] = data
+        self.members[f"{self.root}/{path}"] = data
+
+    def add_outside(self, path: str, data: bytes) -> None:
+        """A member beside the Photos folder (another product, `Takeout/archive_browser.html`)."""
+        self.members[path] = data
+
+    def write(self, form: str, tmp: Path, name: str = "takeout") -> Path:
+        """The Takeout as a zip part ("zip") or an unpacked folder ("folder"): the path to import."""
+        if form == "zip":
+            return self.zip(tmp / f"{name}-001.zip")
+        return self.folder(tmp / name)
+
+    def entry(self, form: str, tmp: Path, level: str, album: str | None = None) -> Path:
+        """The path a user gives at one `level` of the Takeout: "root" (the folder holding
+        Takeout/), "takeout", "photos" (the Photos folder) or "album" (one album folder).
+        A zip at a level below the root holds what is below that level, as when a user
+        zips the folder again."""
+        below = {"root": "", "takeout": "Takeout/", "photos": self.root + "/",
+                 "album": f"{self.root}/{album}/"}[level]
+        members = {n[len(below):]: d for n, d in self.members.items() if n.startswith(below)}
+        if form == "zip":
+            path = tmp / f"{album or level}.zip"
+            with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+                for name, data in members.items():
+                    z.writestr(name, data)
+            return path
+        self.folder(tmp / "unpacked")
+        return tmp / "unpacked" / below.rstrip("/")
 
     def zip(self, path: Path, only: list[str] | None = None) -> Path:
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:

@@ -97,6 +97,7 @@ def test_migration_turns_old_week_pins_into_weeks(library_copy):
     item = db.execute("SELECT id FROM items WHERE week = 1511").fetchone()[0]
     db.execute("INSERT INTO pins (view, item_id, folder) VALUES ('by-week', ?, ?)", (item, TO))
     db.execute("ALTER TABLE items DROP COLUMN week_source")
+    # The week migration is the last one: undo just it.
     db.execute(f"PRAGMA user_version={schema.SCHEMA_VERSION - 1}")
     db.commit()
     db.close()

@@ -29,7 +29,7 @@ def test_index_reads_metadata(library, originals):
     assert items["IMG_20190409_1002.jpg"].tz_offset_min == 120
     assert items["portrait.jpg"].height == 1600  # upright dimensions
     shot = next(i for n, i in items.items() if n.startswith("Screenshot_"))
-    assert shot.time_source == TimeSource.MTIME and shot.mime == "image/png"
+    assert shot.time_source == TimeSource.FILENAME and shot.mime == "image/png"  # the name, before the mtime
     assert items["scan_grandparents.jpg"].week < 0
     assert items["IMG_4242.heic"].mime in ("image/heif", "image/heic")
 

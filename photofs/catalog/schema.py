@@ -240,7 +240,17 @@ MIGRATIONS.append(
     """
 )
 MIGRATIONS.append(
-    # 12: one effective week
+    # 12: what Takeout sidecars say beyond the file. title: Google's title, unchanged
+    #     (original_name is the safe file name made from it); time_zone_source: which zone placed the capture time (exif | gps |
+    #     library); partner_shared: a partner's photo (googlePhotosOrigin.fromPartnerSharing).
+    """
+    ALTER TABLE items ADD COLUMN title TEXT;
+    ALTER TABLE items ADD COLUMN time_zone_source TEXT;
+    ALTER TABLE items ADD COLUMN partner_shared INTEGER NOT NULL DEFAULT 0;
+    """
+)
+MIGRATIONS.append(
+    # 13: one effective week
     #     per item. items.week stays the week every reader uses; week_source says where
     #     it came from: the capture time, or the user, who moved the photo into another
     #     week's folder. Until now such a move was only a /by-week/ pin: it becomes the

@@ -22,7 +22,7 @@ from photofs.errors import PhotofsError
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
-_BOOL_COLUMNS = {"favorited", "archived", "trashed"}
+_BOOL_COLUMNS = {"favorited", "archived", "trashed", "partner_shared"}
 # A verified NAS copy is recorded per file (catalog/files.py); re-indexing an item never clears it here.
 _KEPT_COLUMNS = {"nas_path", "nas_sha256", "nas_size", "archived_at"}
 # A source seen again (a re-import, a rescan) updates an item, but the week the user

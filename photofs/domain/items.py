@@ -70,6 +70,9 @@ class Item:
     favorited: bool = False
     archived: bool = False
     trashed: bool = False             # in Google's trash: indexed, not shown in views
+    title: str | None = None          # Google's title, as the sidecar says it (original_name is a safe file name)
+    time_zone_source: str | None = None   # where taken_at is seen: exif | gps | library (domain/local_time.py)
+    partner_shared: bool = False      # a partner's photo, shared into this library (Google partner sharing)
 
 
 @dataclass

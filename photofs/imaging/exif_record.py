@@ -24,7 +24,7 @@ RECORD_VERSION = 1
 RECORD_FIELDS = (
     "source", "source_id", "original_name", "size", "mtime_ns", "sha256", "mime", "width", "height",
     "make", "model", "gps_lat", "gps_lon", "gps_alt", "taken_at", "tz_offset_min", "time_source",
-    "albums", "nas_path", "nas_sha256", "url", "phash", "kind",
+    "albums", "nas_path", "nas_sha256", "url", "phash", "kind", "title", "time_zone_source", "partner_shared",
 )
 FILE_FIELDS = ("role", "name", "size", "sha256", "nas_path", "nas_sha256", "nas_size")
 MAX_TEXT = 256  # a camera's Make can be 60 kB of garbage; EXIF must stay under 64 kB

@@ -21,6 +21,8 @@ from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a te
 
 from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
 from photofs.domain.media import ROLE_JPEG, ROLE_ORIGINAL, Group, group_folder
+from photofs.domain.local_time import week_of
+from photofs.domain.name_dates import date_from_name
 from photofs.domain.weeks import timestamp_of_wall_clock
 from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage, open_image
@@ -198,10 +200,17 @@ def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str =
                 item.time_source = TimeSource.EXIF
             except (ValueError, OverflowError) as e:
                 item.warnings.append(f"EXIF capture date ignored: {e}")
+    if item.taken_at is None and (when := date_from_name(name)) is not None:  # before the mtime: often a copy's day
+        try:
+            item.taken_at = timestamp_of_wall_clock(when.wall_clock, None, cal.tz)
+            item.time_source = TimeSource.FILENAME
+        except ValueError:
+            pass
     if item.taken_at is None and found.mtime_ns > 0:
         item.taken_at = found.mtime_ns / 1e9
         item.time_source = TimeSource.MTIME
-    item.week = cal.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
+    # The EXIF offset places the photo on its local day (domain/local_time.py).
+    item.week = week_of(cal, item.taken_at, item.tz_offset_min) if item.taken_at is not None else None
     item.state = ItemState.INDEXED
     return item
 

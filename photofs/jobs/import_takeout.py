@@ -1,8 +1,10 @@
 """`photofs import-takeout PATH...`: index Google Takeout parts where they lie.
 
-Pass 1 lists every part (zip, tgz, folder; mixed) and reads the small JSON
-members: sidecars and album metadata. The parts are merged by the path below
-`Google Photos/`, so a sidecar in another part than its photo is found. Pass 2
+Pass 1 lists every part (zip, tgz, folder, at any level of a Takeout; mixed) and
+reads the small JSON members: sidecars and album metadata. The parts are merged
+by the path below the Photos folder (sources/takeout/layout.py), so a sidecar in
+another part than its photo is found; which sidecar is whose is decided in
+sources/takeout/sidecar_match.py. Pass 2
 streams the media: each is read once for its checksum and header, never written
 anywhere. A photo that is in a year folder and in albums, or in a later Takeout
 of the same account, is one item (identity: title + capture time + checksum)
@@ -20,8 +22,9 @@ from pathlib import Path
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
+from photofs.domain.local_time import place_instant, place_wall_clock, week_of
 from photofs.domain.media import ROLE_ORIGINAL, extension, group_folder
-from photofs.domain.weeks import timestamp_of_wall_clock
+from photofs.domain.name_dates import date_from_name
 from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage, open_image
 from photofs.imaging.metadata import read_header
@@ -29,16 +32,16 @@ from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, check_name, digest,
                                                 open_container)
-from photofs.sources.takeout.layout import date_from_name, is_year_folder, split_member
-from photofs.sources.takeout.sidecars import (SidecarMeta, album_title, candidate_keys, is_media_sidecar, media_base,
-                                              parse_json, read_sidecar, sidecar_key)
+from photofs.sources.places import zone_at
+from photofs.sources.takeout.layout import FolderKind, PhotosTree, folder_kind
+from photofs.sources.takeout.sidecar_match import find_sidecar, sidecar_stem, unedited
+from photofs.sources.takeout.sidecars import ALBUM, MEDIA, SidecarMeta, album_title, json_kind, parse_json, read_sidecar
+from photofs.sources.takeout.titles import safe_original_name
 
 SOURCE = "takeout"
 MAX_JSON_BYTES = 4 * 2**20
 MAX_PHOTO_BYTES = 512 * 2**20
 BATCH = 200
-TRASH = {"trash", "bin", "papierkorb", "corbeille", "papelera", "cestino", "prullenbak", "lixeira"}
-ARCHIVE = {"archive", "archiv", "archives", "archivo", "archivio", "archief", "arquivo"}
 
 
 @dataclass
@@ -50,8 +53,9 @@ class Located:
 @dataclass
 class Folder:
     media: dict[str, Located] = field(default_factory=dict)
-    sidecars: dict[tuple[str, int], SidecarMeta] = field(default_factory=dict)
-    album: str | None = None
+    sidecars: dict[str, SidecarMeta] = field(default_factory=dict)   # by sidecar stem (sidecar_match.py)
+    album: str | None = None          # the album's title
+    has_album_metadata: bool = False  # an album, even an untitled one
 
 
 class Ledger:
@@ -107,8 +111,9 @@ def _open_all(paths: list[Path], summary: JobSummary) -> list[Container]:
 
 def _list(containers: list[Container], summary: JobSummary, ledger: Ledger | None = None) -> dict[str, Folder]:
     ledger = ledger or Ledger()
-    folders: dict[str, Folder] = defaultdict(Folder)
+    listed: list[tuple[Container, list[Member]]] = []
     for c in containers:
+        members = []
         try:
             for m in c.members():
                 reason = check_name(m.name)
@@ -117,16 +122,35 @@ def _list(containers: list[Container], summary: JobSummary, ledger: Ledger | Non
                     summary.problem(f"{c.path.name}:{m.name}", f"{reason}; skipped")
                     ledger.add((c, m.name), "error", detail=f"refused: {reason}")
                     continue
-                place = split_member(m.name)
-                if place is None:
-                    ledger.add((c, m.name), "skipped", detail="not Google Photos (another product's export)")
-                    continue
-                folder, name = place
-                folders[folder].media.setdefault(name, Located(c, m))  # parts overlap: the first copy wins
+                members.append(m)
         except BadContainer as e:
             summary.counts["unreadable parts"] += 1
             summary.problem(str(c.path), f"{e}; the members listed before it are used")
+        listed.append((c, members))
+    # Where the Photos folder is, for every part at once (a part may hold only media).
+    tree = PhotosTree((str(c.path), _own_name(c.path), [m.name for m in ms]) for c, ms in listed)
+    folders: dict[str, Folder] = defaultdict(Folder)
+    for c, members in listed:
+        key = str(c.path)
+        for m in members:
+            place = tree.place(key, m.name)
+            if place is None:  # another Google product in the same Takeout
+                ledger.add((c, m.name), "skipped", detail="not Google Photos (another product's export)")
+                continue
+            folder, name = place
+            folders[folder].media.setdefault(name, Located(c, m))  # parts overlap: the first copy wins
     return folders
+
+
+def _own_name(path: Path) -> str:
+    """The folder name a part stands for when it is one album or year folder."""
+    if path.is_dir():
+        return path.resolve().name
+    name = path.name
+    for suffix in (".tar.gz", ".tgz", ".tar", ".zip"):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return name
 
 
 def _read_json(folders: dict[str, Folder], summary: JobSummary,
@@ -143,16 +167,18 @@ def _read_json(folders: dict[str, Folder], summary: JobSummary,
                 summary.problem(f"{path}/{name}", str(e))
                 ledger.add(loc, "error", detail=str(e))
                 continue
-            if is_media_sidecar(data):
+            kind = json_kind(data, name)
+            if kind == MEDIA:
                 meta = read_sidecar(data)
-                folder.sidecars[sidecar_key(name)] = meta
+                folder.sidecars[sidecar_stem(name)] = meta
                 ledger.sidecar_at[id(meta)] = loc
                 if meta.title:
                     by_title[meta.title].append(meta)
                 # Matched to its item when that item is written (in this run or an earlier one).
                 ledger.add(loc, "sidecar", detail="no media file of its own in this export", unless_known=True)
-            elif album_title(data) and name.lower().startswith("metadat"):
-                folder.album = album_title(data)
+            elif kind == ALBUM and path:  # album metadata, whatever its name in the account's language
+                folder.has_album_metadata = True
+                folder.album = folder.album or album_title(data)
                 ledger.add(loc, "album metadata")
             elif data is None or not isinstance(data, dict):
                 summary.counts["bad sidecars"] += 1
@@ -212,10 +238,7 @@ def _item(lib, folder: Folder, path: str, name: str, container: Container, membe
           kind: str, companions: list, by_title, summary: JobSummary) -> tuple[Item, list[ItemFile], SidecarMeta | None]:
     video = kind != "photo"  # videos and RAW: their headers are read elsewhere (imaging), not here
     sha, size, data = digest(chunks, 0 if video else MAX_PHOTO_BYTES)
-    base, counter, edited = media_base(name)
-    meta = next((folder.sidecars[k] for k in candidate_keys(base, counter) if k in folder.sidecars), None)
-    if meta is None and len(by_title.get(base, [])) == 1:
-        meta = by_title[base][0]  # a sidecar that ended up in another folder
+    meta, borrowed = _sidecar_of(folder, name, by_title)
     item = Item(source=SOURCE, source_id="", original_name=name, size=size, sha256=sha,
                 kind=kind, mime=mimetypes.guess_type(name)[0], state=ItemState.INDEXED)
     header = None
@@ -230,46 +253,79 @@ def _item(lib, folder: Folder, path: str, name: str, container: Container, membe
             item.state, item.error = ItemState.ERROR, " ".join(str(e).split())
             summary.counts["errors"] += 1
             summary.problem(f"{path}/{name}", str(e))
-    cal = lib.calendar
     if meta is not None:
         if meta.problem:
             item.warnings.append(meta.problem)
             summary.problem(f"{path}/{name}", f"{meta.problem}; using EXIF or the file name instead")
         item.description, item.people, item.url = meta.description, meta.people, meta.url
         item.favorited, item.archived, item.trashed = meta.favorited, meta.archived, meta.trashed
-        if meta.gps and item.gps_lat is None:
-            item.gps_lat, item.gps_lon, item.gps_alt = meta.gps
-        if meta.taken_at is not None:
-            item.taken_at, item.time_source = meta.taken_at, TimeSource.SIDECAR
-    elif not edited:
+        item.partner_shared = meta.partner_shared
+        # Google's geoData is where the user put the photo (often a correction): it beats the
+        # file's own GPS, which beats geoDataExif (Google's reading of that same GPS).
+        gps = meta.gps or (None if item.gps_lat is not None else meta.gps_exif)
+        if gps:
+            item.gps_lat, item.gps_lon, item.gps_alt = gps
+    else:
         summary.counts["without sidecar"] += 1
-    if item.taken_at is None and header is not None and header.taken_local is not None:
-        try:
-            item.taken_at = timestamp_of_wall_clock(header.taken_local, header.tz_offset_min, cal.tz)
-            item.tz_offset_min, item.time_source = header.tz_offset_min, TimeSource.EXIF
-        except (ValueError, OverflowError) as e:
-            item.warnings.append(f"EXIF capture date ignored: {e}")
-    if item.taken_at is None and (when := date_from_name(name)) is not None:
-        try:
-            item.taken_at, item.time_source = timestamp_of_wall_clock(when, None, cal.tz), TimeSource.FILENAME
-        except ValueError:
-            pass
-    item.week = cal.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
-    top = path.split("/", 1)[0].lower()
-    item.trashed = item.trashed or top in TRASH
-    item.archived = item.archived or top in ARCHIVE
-    # An album has a metadata.json; a year folder ("Photos from 2019", in any language) has none.
-    if folder.album or (path and not is_year_folder(path) and top not in TRASH and top not in ARCHIVE):
-        item.albums = [folder.album or path.rsplit("/", 1)[-1]]
-    title = name if edited or meta is None or not meta.title else meta.title
-    item.original_name = title if not edited else name
-    item.source_id = f"{title}|{'' if item.taken_at is None else int(item.taken_at)}|{sha}"
+    _place_time(item, lib.calendar, meta, header, name, summary, f"{path}/{name}")
+    _folder_facts(item, folder, path)
+    title = meta.title.strip() if meta is not None and meta.title and not borrowed else None
+    if title:  # Google's title kept as it is; the original name is a safe file name made from it
+        item.title, item.original_name = meta.title, safe_original_name(meta.title, name)
+    item.source_id = f"{title or name}|{'' if item.taken_at is None else int(item.taken_at)}|{sha}"
     shown_name = item.original_name if role == ROLE_ORIGINAL else name
     files = [ItemFile(role, shown_name, size, sha, [Place(str(container.path), member, size)])]
     for companion_role, loc in companions:  # hashed when archived: the copy's read-back verifies it
         files.append(ItemFile(companion_role, loc.member.name.rsplit("/", 1)[-1], loc.member.size, None,
                               [Place(str(loc.container.path), loc.member.name, loc.member.size)]))
     return item, files, meta
+
+
+def _sidecar_of(folder: Folder, name: str, by_title) -> tuple[SidecarMeta | None, bool]:
+    """(the member's sidecar, whether it is borrowed from the original of an edited copy)."""
+    match = find_sidecar(name, folder.sidecars)
+    if match is not None:
+        return folder.sidecars[match.stem], match.borrowed
+    original = unedited(name)
+    for title, borrowed in ((name, False), (original, True)):
+        if title and len(by_title.get(title, ())) == 1:
+            return by_title[title][0], borrowed  # a sidecar that ended up in another folder
+    return None, False
+
+
+def _place_time(item: Item, cal, meta: SidecarMeta | None, header, name: str, summary: JobSummary,
+                where: str) -> None:
+    """Capture time, first that is known: the sidecar, the EXIF, a date in the name; each
+    placed in the local time where the photo was taken (domain/local_time.py)."""
+    offset = header.tz_offset_min if header is not None else None
+    zone = zone_at(item.gps_lat, item.gps_lon) if offset is None else None
+    try:
+        if meta is not None and meta.taken_at is not None:
+            placed, source = place_instant(meta.taken_at, offset, zone), TimeSource.SIDECAR
+        elif header is not None and header.taken_local is not None:
+            placed, source = place_wall_clock(header.taken_local, offset, zone, cal.tz), TimeSource.EXIF
+        elif (when := date_from_name(name)) is not None:
+            placed, source = place_wall_clock(when.wall_clock, None, zone, cal.tz), TimeSource.FILENAME
+        else:
+            return
+    except (ValueError, OverflowError) as e:
+        item.warnings.append(f"capture date ignored: {e}")
+        summary.problem(where, f"capture date ignored: {e}")
+        return
+    item.taken_at, item.tz_offset_min, item.time_source = placed.taken_at, placed.offset_min, source
+    item.time_zone_source = placed.zone_source
+    item.week = week_of(cal, placed.taken_at, placed.offset_min)
+
+
+def _folder_facts(item: Item, folder: Folder, path: str) -> None:
+    """What the item's folder says: album, Trash, Archive, Google's failed videos."""
+    kind = folder_kind(path, folder.has_album_metadata)
+    item.trashed = item.trashed or kind == FolderKind.TRASH
+    item.archived = item.archived or kind in (FolderKind.ARCHIVE, FolderKind.LOCKED)
+    if kind == FolderKind.ALBUM:  # an untitled album is named by its folder ("Sans titre(9)")
+        item.albums = [folder.album or path.rsplit("/", 1)[-1]]
+    elif kind == FolderKind.FAILED:
+        item.warnings.append("in Google's 'Failed Videos': Google could not process this video")
 
 
 def _merge(pending: dict, item: Item, files: list[ItemFile], sidecar: Located | None) -> None:
@@ -279,11 +335,12 @@ def _merge(pending: dict, item: Item, files: list[ItemFile], sidecar: Located | 
         kept, kept_files, kept_sidecars = pending[item.source_id]
         kept_sidecars.extend(sidecars)
         kept.albums = sorted(set(kept.albums) | set(item.albums))
-        for name in ("description", "url", "gps_lat", "gps_lon", "gps_alt"):
+        for name in ("title", "description", "url", "gps_lat", "gps_lon", "gps_alt"):
             if getattr(kept, name) is None:
                 setattr(kept, name, getattr(item, name))
         kept.people = kept.people or item.people
         kept.favorited |= item.favorited
+        kept.partner_shared |= item.partner_shared
         kept_files.extend(_as_files_of(kept_files, files))
     else:
         pending[item.source_id] = (item, files, sidecars)

@@ -158,7 +158,8 @@ def absent_from_takeout(lib: LibraryFolder, parts: list[Path]) -> list[int]:
     for item, state in queue_entries(lib, [str(s) for s in SAFE]):
         if item.source != "takeout" or item.original_name in names:
             continue
-        if item.taken_at is not None and (item.original_name, int(item.taken_at)) in seen:
+        titles = {item.original_name, item.title} - {None}  # Google's title, when the name was made safe
+        if item.taken_at is not None and any((t, int(item.taken_at)) in seen for t in titles):
             continue
         absent.append(item.id)
     return absent

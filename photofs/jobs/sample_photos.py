@@ -113,7 +113,7 @@ def make_samples(folder: Path, start: dt.datetime = dt.datetime(2019, 4, 8, 9, 3
     first = samples[0].path
     (copies / first.name).write_bytes(first.read_bytes())
     samples.append(Sample(copies / first.name, samples[0].taken, "copy"))
-    # A screenshot: PNG, no EXIF, dated by its file time.
+    # A screenshot: PNG, no EXIF, dated by its file name (and the same file time).
     shot_time = start + dt.timedelta(weeks=2, days=1, hours=3)
     shot = folder / f"Screenshot_{shot_time:%Y-%m-%d-%H-%M-%S}.png"
     scene(99, (540, 1170)).save(shot)

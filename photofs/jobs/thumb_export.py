@@ -18,6 +18,7 @@ from pathlib import Path
 from PIL import Image
 
 from photofs.domain.items import ItemState
+from photofs.domain.local_time import week_of
 from photofs.domain.sorting import TO_DELETE, VIEWS, SortChange, is_desktop_name
 from photofs.errors import PhotofsError
 from photofs.imaging import colour
@@ -124,7 +125,7 @@ def rebuild_from_thumbs(lib: LibraryFolder, folder: Path) -> JobSummary:
     existing = {(i.source, i.source_id) for i in cat.items()}
     new = [(item, files) for key, (item, _, files) in found.items() if key not in existing]
     for item, _ in new:
-        item.week = lib.calendar.week_of_timestamp(item.taken_at) if item.taken_at is not None else None
+        item.week = week_of(lib.calendar, item.taken_at, item.tz_offset_min) if item.taken_at is not None else None
         item.state = ItemState.INDEXED
     cat.upsert_many([i for i, _ in new], [f or None for _, f in new])
     for item, files in new:  # their verified NAS copies come back with them

@@ -1,65 +1,28 @@
-"""Google's JSON sidecars: finding the one that belongs to a photo, and reading it.
+"""Google's JSON files in a Takeout: what each one is, and what a media sidecar says.
 
-Names Google writes for the sidecar of `IMG_1234.jpg`:
-- `IMG_1234.jpg.json` (older exports);
-- `IMG_1234.jpg.supplemental-metadata.json`, and any clipped form of that suffix
-  (`.supplemental-metad.json`, `.suppl.json`, `.s.json`, ...);
-- names cut so that the part before `.json` is at most 46 characters (51 in all);
-- the duplicate counter moves: `IMG_1234(1).jpg` pairs with `IMG_1234.jpg(1).json`
-  or `IMG_1234.jpg.supplemental-metadata(1).json`;
-- `-edited` copies (and their localized names) have no sidecar: they share the original's.
+Which sidecar belongs to which media member is decided in sidecar_match.py. Here,
+by content whatever the file's name (album metadata is `metadata.json`,
+`métadonnées.json`, `метаданные.json`, ... by language):
+- a media sidecar has `photoTakenTime`, or the fields only photos have (`url`,
+  `imageViews`, `creationTime`);
+- album metadata has an album `title` (flat, or in the older `albumData`) and none
+  of those, and is not named after a media file; its title may be "" (an untitled album).
+
+Location: `geoData` is where Google places the photo (the user's correction when
+they moved it in Google Photos), `geoDataExif` what Google read from the file.
+All zeros means "no location".
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from dataclasses import dataclass, field
 
-SUFFIX = ".supplemental-metadata"
-BUDGET = 46  # characters before ".json" (Google's 51-character names)
-_COUNTER = re.compile(r"^(.*)\((\d+)\)$")
-# "-edited" as Google localizes it.
-EDITED = ("-edited", "-bearbeitet", "-modifié", "-editado", "-modificato", "-bewerkt", "-redigerad", "-muokattu",
-          "-edytowane", "-upraveno", "-redigeret", "-redigert", "-編集済み", "-已编辑", "-편집됨", "-düzenlendi",
-          "-отредактировано", "-bewerkte")
+from photofs.domain.media import kind_of
 
-
-def sidecar_key(json_name: str) -> tuple[str, int] | None:
-    """(stem, counter) of a sidecar file name, or None when it is not a `.json`."""
-    if not json_name.lower().endswith(".json"):
-        return None
-    stem = json_name[:-5]
-    m = _COUNTER.match(stem)
-    return (m.group(1), int(m.group(2))) if m else (stem, 0)
-
-
-def media_base(media_name: str) -> tuple[str, int, bool]:
-    """(name the sidecar is about, duplicate counter, is an edited copy)."""
-    stem, dot, ext = media_name.rpartition(".")
-    if not dot:
-        stem, ext = media_name, ""
-    counter = 0
-    m = _COUNTER.match(stem)
-    if m:
-        stem, counter = m.group(1), int(m.group(2))
-    edited = False
-    for suffix in EDITED:
-        if stem.lower().endswith(suffix):
-            stem, edited = stem[: -len(suffix)], True
-            break
-    return (f"{stem}.{ext}" if dot else stem), counter, edited
-
-
-def candidate_keys(base: str, counter: int) -> list[tuple[str, int]]:
-    """Every (stem, counter) a sidecar of `base` may be named with, best first."""
-    full = base + SUFFIX
-    keys = [(full[:i], counter) for i in range(len(full), len(base) - 1, -1)]  # the suffix, clipped
-    keys += [(full[:BUDGET], counter), (base[:BUDGET], counter)]               # cut to Google's budget
-    if "." in base:
-        keys.append((base.rsplit(".", 1)[0], counter))                         # oldest: no extension
-    return list(dict.fromkeys(keys))
+MEDIA, ALBUM = "media", "album"
+_MEDIA_FIELDS = ("photoTakenTime", "creationTime", "imageViews", "url")
 
 
 @dataclass
@@ -68,26 +31,37 @@ class SidecarMeta:
     description: str | None = None
     taken_at: float | None = None
     problem: str | None = None           # what was wrong with it (kept: the photo is not)
-    gps: tuple[float, float, float | None] | None = None
+    gps: tuple[float, float, float | None] | None = None        # geoData
+    gps_exif: tuple[float, float, float | None] | None = None   # geoDataExif
     people: list[str] = field(default_factory=list)
     url: str | None = None
     favorited: bool = False
     archived: bool = False
     trashed: bool = False
+    partner_shared: bool = False        # googlePhotosOrigin.fromPartnerSharing: a partner's photo
 
 
-def is_media_sidecar(data: object) -> bool:
-    return isinstance(data, dict) and any(k in data for k in ("photoTakenTime", "creationTime", "imageViews", "url"))
+def json_kind(data: object, json_name: str) -> str | None:
+    """MEDIA, ALBUM, or None for a JSON that is neither. A bare `{"title": ...}` named after a
+    media file (`IMG_1.jpg.json`) is that photo's sidecar: album metadata never is."""
+    if not isinstance(data, dict):
+        return None
+    if any(k in data for k in _MEDIA_FIELDS):
+        return MEDIA
+    inner = data.get("albumData") if isinstance(data.get("albumData"), dict) else data
+    if not isinstance(inner.get("title"), str):
+        return None
+    stem = json_name[:-5] if json_name.lower().endswith(".json") else json_name
+    clipped_suffix = "." in stem and ".supplemental-metadata".startswith("." + stem.rsplit(".", 1)[-1])
+    named_for_media = kind_of(stem) is not None or clipped_suffix
+    return MEDIA if named_for_media and "albumData" not in data else ALBUM
 
 
 def album_title(data: object) -> str | None:
-    """The title of an album's metadata.json (flat, or the older `albumData` form)."""
-    if isinstance(data, dict):
-        inner = data.get("albumData") if isinstance(data.get("albumData"), dict) else data
-        title = inner.get("title")
-        if isinstance(title, str) and title.strip():
-            return title.strip()
-    return None
+    """The title of album metadata; None when it is untitled ("")."""
+    inner = data.get("albumData") if isinstance(data.get("albumData"), dict) else data
+    title = inner.get("title")
+    return title.strip() or None if isinstance(title, str) else None
 
 
 def parse_json(raw: bytes) -> object:
@@ -102,19 +76,22 @@ def read_sidecar(data: object) -> SidecarMeta:
     if not isinstance(data, dict):
         meta.problem = "sidecar is not a JSON object"
         return meta
-    meta.title = _text(data.get("title"))
+    title = data.get("title")
+    meta.title = title if isinstance(title, str) and title.strip() else None  # Google's, unchanged
     meta.description = _text(data.get("description"))
     meta.url = _text(data.get("url"))
     taken = data.get("photoTakenTime")
     if taken is not None:
         meta.taken_at, meta.problem = _timestamp(taken)
-    meta.gps = _geo(data.get("geoData")) or _geo(data.get("geoDataExif"))
+    meta.gps, meta.gps_exif = _geo(data.get("geoData")), _geo(data.get("geoDataExif"))
     people = data.get("people")
     if isinstance(people, list):
         meta.people = [p["name"] for p in people if isinstance(p, dict) and isinstance(p.get("name"), str)]
     meta.favorited = data.get("favorited") is True
     meta.archived = data.get("archived") is True
     meta.trashed = data.get("trashed") is True
+    origin = data.get("googlePhotosOrigin")
+    meta.partner_shared = isinstance(origin, dict) and "fromPartnerSharing" in origin
     return meta
 
 

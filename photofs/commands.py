@@ -248,7 +248,8 @@ def _item_json(i: Item, tz) -> dict:
         "week": i.week, "size": i.size, "sha256": i.sha256, "mime": i.mime,
         "width": i.width, "height": i.height, "make": i.make, "model": i.model,
         "gps": None if i.gps_lat is None else {"lat": i.gps_lat, "lon": i.gps_lon, "alt": i.gps_alt},
-        "thumb_size": i.thumb_size, "kind": i.kind, "albums": i.albums, "description": i.description,
+        "thumb_size": i.thumb_size, "kind": i.kind, "duration": i.duration, "fps": i.fps, "codec": i.codec,
+        "animated": i.animated, "albums": i.albums, "description": i.description,
         "people": i.people, "favorited": i.favorited, "archived": i.archived, "trashed": i.trashed, "url": i.url,
         "nas_path": i.nas_path, "nas_verified": bool(i.nas_sha256),
     }

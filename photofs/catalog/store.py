@@ -21,7 +21,7 @@ from photofs.errors import PhotofsError
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
-_BOOL_COLUMNS = {"favorited", "archived", "trashed"}
+_BOOL_COLUMNS = {"favorited", "archived", "trashed", "animated"}
 
 
 class Catalog(SortStateStore, ProgressStore):
@@ -147,10 +147,12 @@ class Catalog(SortStateStore, ProgressStore):
         return len(ids)
 
     def set_thumbnail(self, item_id: int, phash: str, thumb_size: int, dihedral: bytes | None = None,
-                      histogram: bytes | None = None) -> None:
+                      histogram: bytes | None = None, frame_hashes: bytes | None = None) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, state=?, error=NULL, updated_at=? "
-                       "WHERE id=?", (phash, thumb_size, dihedral, histogram, str(ItemState.THUMBNAILED), time.time(), item_id))
+            db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, frame_hashes=?, state=?, "
+                       "error=NULL, updated_at=? WHERE id=?",
+                       (phash, thumb_size, dihedral, histogram, frame_hashes, str(ItemState.THUMBNAILED), time.time(),
+                        item_id))
 
     def set_archived(self, item_id: int, nas_path: str, nas_sha256: str, nas_size: int) -> None:
         """Record a verified NAS copy."""

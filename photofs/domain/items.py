@@ -57,9 +57,14 @@ class Item:
     nas_size: int | None = None
     archived_at: float | None = None
     url: str | None = None
-    kind: str = "photo"               # photo | video
+    kind: str = "photo"               # photo | raw | video (domain/media.py kind_of)
     description: str | None = None
     people: list[str] = field(default_factory=list)
     favorited: bool = False
     archived: bool = False
     trashed: bool = False             # in Google's trash: indexed, not shown in views
+    duration: float | None = None     # seconds: videos and animations
+    fps: float | None = None          # a video's frame rate
+    codec: str | None = None          # a video's codec, FFmpeg's name (h264, hevc, vp9, av1 ...)
+    animated: bool = False            # an animated GIF or WebP (its thumbnail is the first frame)
+    frame_hashes: bytes | None = None  # a video's frame phashes across the clip (uint64 each, little-endian)

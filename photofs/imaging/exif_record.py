@@ -23,7 +23,7 @@ RECORD_VERSION = 1
 RECORD_FIELDS = (
     "source", "source_id", "original_name", "size", "mtime_ns", "sha256", "mime", "width", "height",
     "make", "model", "gps_lat", "gps_lon", "gps_alt", "taken_at", "tz_offset_min", "time_source",
-    "albums", "nas_path", "url", "phash",
+    "albums", "nas_path", "url", "phash", "kind", "duration", "fps", "codec", "animated", "frame_hashes",
 )
 
 
@@ -31,7 +31,11 @@ def record_of(item: Item) -> dict:
     record = {"photofs": RECORD_VERSION}
     for name in RECORD_FIELDS:
         value = getattr(item, name)
-        record[name] = str(value) if isinstance(value, TimeSource) else value
+        if isinstance(value, TimeSource):
+            value = str(value)
+        elif name == "frame_hashes":
+            value = value.hex() if value else None  # JSON has no bytes
+        record[name] = value
     return record
 
 
@@ -41,6 +45,9 @@ def item_from_record(record: dict) -> Item:
     data = {k: record.get(k) for k in RECORD_FIELDS if k in record}
     data["time_source"] = TimeSource(data.get("time_source") or "none")
     data["albums"] = list(data.get("albums") or [])
+    data["kind"] = data.get("kind") or "photo"          # records from before videos were items
+    data["animated"] = bool(data.get("animated"))
+    data["frame_hashes"] = bytes.fromhex(data["frame_hashes"]) if data.get("frame_hashes") else None
     return Item(**data)
 
 

@@ -52,7 +52,7 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             summary.counts["not reachable"] += 1
             summary.problem(item.source_id, f"cannot read original: {getattr(e, 'strerror', None) or e}; will retry next run")
             continue
-        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
+        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram, thumb.frames)
         summary.counts["made"] += 1
     if any(i.source in ("library", "picker") for i in todo):
         from photofs.jobs.twins import join_google_twins

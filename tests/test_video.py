@@ -1,0 +1,170 @@
+"""Videos as photos: a probe, a representative frame, frame hashes (real clips made with PyAV)."""
+
+import io
+import zipfile
+
+import imagehash
+import numpy as np
+import pytest
+from PIL import Image
+
+from images import clip_bytes
+from photofs.imaging import video
+from photofs.imaging.metadata import read_media_header
+from photofs.imaging.thumbnail import make_thumbnail
+from photofs.imaging.video import BadVideo, parse_iso6709
+
+LIMIT = 200_000_000
+
+
+class CountingReader(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    def __init__(self, data: bytes):
+        super().__init__(data)
+        self.read_bytes = 0
+
+    def read(self, n=-1):
+        chunk = super().read(n)
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readinto(self, b):
+        n = super().readinto(b)
+        self.read_bytes += n
+        return n
+
+
+def _thumb_image(thumb) -> Image.Image:
+    return Image.open(io.BytesIO(thumb.pixels_jpeg))
+
+
+def test_probe_says_size_duration_rate_and_codec():
+    info = video.probe(io.BytesIO(clip_bytes(seconds=4, size=(320, 240), fps=30)))
+    assert (info.width, info.height, info.codec, info.fps, info.rotation) == (320, 240, "h264", 30.0, 0)
+    assert info.duration == pytest.approx(4.0, abs=0.05)
+
+
+def test_the_header_of_a_video_has_its_time_place_and_camera():
+    tagged = clip_bytes(seconds=1, metadata={"creation_time": "2019-04-12T10:20:30.000000Z",
+                                             "location": "+48.8583+002.2945/"})
+    meta = read_media_header(io.BytesIO(tagged), "video", LIMIT, "clip.mp4")
+    assert (meta.mime, meta.codec, meta.width, meta.height) == ("video/mp4", "h264", 320, 240)
+    assert meta.taken_utc.isoformat() == "2019-04-12T10:20:30+00:00" and meta.taken_local is None
+    assert meta.taken_at(None) == meta.taken_utc.timestamp()
+    assert meta.gps == (48.8583, 2.2945, None) and meta.duration == pytest.approx(1.0, abs=0.05)
+
+
+def test_an_iphone_clip_gives_its_local_time_offset_and_altitude():
+    apple = clip_bytes(seconds=1, container="mov", options={"movflags": "use_metadata_tags"}, metadata={
+        "com.apple.quicktime.creationdate": "2019-04-12T12:20:30+0200",
+        "com.apple.quicktime.location.ISO6709": "-33.8688+151.2093+010.000/",
+        "com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 12\x00junk"})
+    meta = read_media_header(io.BytesIO(apple), "video", LIMIT, "IMG_0001.MOV")
+    assert meta.mime == "video/quicktime"
+    assert (meta.taken_local.isoformat(), meta.tz_offset_min) == ("2019-04-12T12:20:30", 120)
+    assert (meta.make, meta.model, meta.gps) == ("Apple", "iPhone 12", (-33.8688, 151.2093, 10.0))
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("+48.8583+002.2945/", (48.8583, 2.2945, None)),
+    ("+4851.50+00217.70/", (48.8583333, 2.295, None)),            # DDMM.MM
+    ("-335212.0+1511233.5+10/", (-33.8700, 151.2093056, 10.0)),   # DDMMSS
+    ("+00.0000+000.0000/", None),                                  # "no fix"
+    ("north of here", None), (None, None),
+])
+def test_iso6709_positions(text, expected):
+    got = parse_iso6709(text)
+    assert got == expected if expected is None else got == pytest.approx(expected, abs=1e-4)
+
+
+def test_a_rotated_phone_clip_is_upright_in_size_and_picture():
+    plain = clip_bytes(seed=3, seconds=3)
+    sideways = clip_bytes(seed=3, seconds=3, rotation=-90)  # what a phone held upright writes: turn clockwise
+    info, frame = video.representative_frame(io.BytesIO(sideways), 256)
+    assert (info.width, info.height, info.rotation) == (240, 320, -90)
+    assert frame.size == (192, 256)
+    _, reference = video.representative_frame(io.BytesIO(plain), 256)
+    expected = np.asarray(reference.transpose(Image.Transpose.ROTATE_270), np.float32)
+    assert np.abs(np.asarray(frame, np.float32) - expected).mean() < 4
+    assert _thumb_image(make_thumbnail(sideways, 256, LIMIT, "video")).size == (192, 256)
+
+
+def test_the_thumbnail_skips_a_black_first_second():
+    clip = clip_bytes(seed=4, seconds=3, black_first=1.0, gop=25)
+    _, frame = video.representative_frame(io.BytesIO(clip), 256)
+    grey = np.asarray(frame.convert("L"), np.float32)
+    assert grey.mean() > video.DARK_MEAN and grey.std() > video.BLANK_STDDEV
+    # Two clips that both open in black are not one picture (the false duplicates of other tools).
+    other = clip_bytes(seed=5, seconds=3, black_first=1.0, gop=25)
+    a, b = make_thumbnail(clip, 256, LIMIT, "video"), make_thumbnail(other, 256, LIMIT, "video")
+    assert imagehash.hex_to_hash(a.phash) - imagehash.hex_to_hash(b.phash) > 10
+
+
+def test_an_all_black_clip_still_gets_a_thumbnail():
+    thumb = make_thumbnail(clip_bytes(seconds=2, black_first=5.0), 256, LIMIT, "video")
+    assert _thumb_image(thumb).size == (256, 192)
+
+
+def test_the_name_is_the_phash_of_the_thumbnail_with_its_play_badge_and_stable():
+    clip = clip_bytes(seed=6, seconds=3)
+    a, b = make_thumbnail(clip, 256, LIMIT, "video"), make_thumbnail(clip, 256, LIMIT, "video")
+    assert a == b  # same clip, same bytes, same name
+    img = _thumb_image(a)
+    assert str(imagehash.phash(img)) == a.phash
+    corner = np.asarray(img.convert("L"))[-30:-10, 10:30]
+    assert corner.min() < 40 and corner.max() > 200  # the dark disc and the white triangle of the badge
+
+
+def test_only_a_part_of_a_long_clip_is_read():
+    clip = clip_bytes(seed=7, seconds=24, gop=25, bit_rate=2_000_000)  # big enough that read buffers do not count
+    reader = CountingReader(clip)
+    video.representative_frame(reader, 256)
+    assert reader.read_bytes < len(clip) * 0.1
+    reader = CountingReader(clip)
+    video.frame_hashes(reader)
+    assert reader.read_bytes < len(clip) * 0.3  # five seeks, each a keyframe's group of frames
+
+
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_clip_is_read_from_inside_a_zip_without_extracting(tmp_path, compression):
+    clip = clip_bytes(seed=8, seconds=3)
+    path = tmp_path / "takeout.zip"
+    with zipfile.ZipFile(path, "w", compression) as z:
+        z.writestr("Takeout/Google Photos/Photos from 2019/VID_1.mp4", clip)
+    with zipfile.ZipFile(path) as z, z.open("Takeout/Google Photos/Photos from 2019/VID_1.mp4") as member:
+        from_zip = make_thumbnail(member, 256, LIMIT, "video")
+    assert from_zip == make_thumbnail(clip, 256, LIMIT, "video")
+
+
+def test_frame_hashes_find_a_re_encode_and_not_another_clip_of_the_same_length():
+    original = clip_bytes(seed=9, seconds=10)
+    re_encoded = clip_bytes(seed=9, seconds=10, size=(480, 360), bit_rate=150_000)
+    other = clip_bytes(seed=10, seconds=10)
+    a, b, c = (video.frame_hashes(io.BytesIO(x)) for x in (original, re_encoded, other))
+    assert len(a) == video.FRAME_HASHES and all(a)
+    near = [bin(int(x) ^ int(y)).count("1") for x, y in zip(a, b)]
+    far = [bin(int(x) ^ int(y)).count("1") for x, y in zip(a, c)]
+    assert max(near) <= 8 and min(far) > 12, (near, far)
+
+
+@pytest.mark.parametrize("data, reason", [
+    (b"not a video at all" * 100, "not a video FFmpeg can read"),
+    (b"", "not a video FFmpeg can read"),
+])
+def test_not_videos_get_one_clear_reason(data, reason):
+    with pytest.raises(BadVideo, match=reason):
+        make_thumbnail(data, 256, LIMIT, "video")
+    with pytest.raises(BadVideo, match=reason):
+        read_media_header(io.BytesIO(data), "video", LIMIT)
+
+
+def test_a_truncated_clip_is_a_thumbnail_or_a_clear_error():
+    clip = clip_bytes(seed=11, seconds=6)
+    for cut in (len(clip) // 2, len(clip) // 10, 200):
+        try:
+            thumb = make_thumbnail(clip[:cut], 256, LIMIT, "video")
+        except BadVideo as e:
+            assert str(e)
+        else:
+            assert thumb.phash

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import os
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -50,11 +52,18 @@ class LibraryFolder:
     def thumbs(self) -> ThumbStore:
         s = self.settings
         return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz,
-                          self.read_original)
+                          self.read_original, self.open_original)
 
     def read_original(self, item) -> bytes:
         """An original's bytes, wherever its source keeps them."""
         return read_original(item, self.catalog.files_of(item.id) if item.source == "takeout" else [], self.google)
+
+    @contextmanager
+    def open_original(self, item):
+        """An original as a seekable binary file (videos are read this way, a few frames at a time).
+        For now the bytes in memory; streaming from each source replaces this."""
+        with io.BytesIO(self.read_original(item)) as fp:
+            yield fp
 
     def prefetch_originals(self, items) -> None:
         """Before reading many Google items: their fresh URLs in batches of 50."""

@@ -120,11 +120,13 @@ def _ifd(exif: Image.Exif, tag: int) -> dict:
 
 
 def _animation_seconds(img: Image.Image) -> float | None:
-    """An animation's length from its frames' durations (header reads, no pixels kept)."""
+    """An animation's length from its frames' durations (GIF: header reads; WebP decodes each frame)."""
     total = 0.0
     try:
         for index in range(min(getattr(img, "n_frames", 1), 10_000)):
             img.seek(index)
+            if "duration" not in img.info:
+                img.load()  # WebP says a frame's duration only once it is decoded
             total += float(img.info.get("duration") or 0)
         img.seek(0)
     except (EOFError, OSError, ValueError):

@@ -33,7 +33,7 @@ SHOT_SECONDS = 2.0  # a clip's content is a run of scenes, each panned slowly fo
 def clip_bytes(seed: int = 1, seconds: float = 6.0, size=(320, 240), fps: int = 25, black_first: float = 0.0,
                rotation: int | None = None, bit_rate: int | None = None, start: float = 0.0, gop: int | None = None,
                container: str = "mp4", codec: str = "libx264", metadata: dict | None = None,
-               options: dict | None = None) -> bytes:
+               options: dict | None = None, codec_options: dict | None = None) -> bytes:
     """A real H.264 clip, encoded with PyAV. The picture depends only on (seed, time), so the
     same seed at another size or bit rate is a re-encode, and `start` cuts a sub-clip of it.
     `black_first` seconds of black open it; `rotation` goes into the display matrix."""
@@ -47,6 +47,7 @@ def clip_bytes(seed: int = 1, seconds: float = 6.0, size=(320, 240), fps: int = 
         stream = out.add_stream(codec, rate=fps)
         stream.width, stream.height = size
         stream.pix_fmt = "yuv420p"
+        stream.options = codec_options or {}
         if bit_rate:
             stream.bit_rate = bit_rate
         if gop:

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -48,9 +49,13 @@ class RawFile:
     """One RAW file, opened once for its size, metadata and picture."""
 
     def __init__(self, data: bytes | BinaryIO, max_pixels: int):
-        self.data = data if isinstance(data, bytes) else data.read()  # LibRaw needs it all in memory anyway
+        # A file on disk is read by LibRaw itself, only the parts it needs (the preview's
+        # bytes, not the 50 MB of sensor data); anything else is read into memory once.
+        path = getattr(data, "name", None)
+        self.path = path if isinstance(path, str) and os.path.isfile(path) else None
+        self._data = data if isinstance(data, bytes) else None if self.path else data.read()
         try:
-            self.raw = rawpy.imread(io.BytesIO(self.data))
+            self.raw = rawpy.imread(self.path) if self.path else rawpy.imread(io.BytesIO(self._data))
         except (rawpy.LibRawError, ValueError, OSError) as e:
             raise BadRaw(f"not a RAW file LibRaw can read ({_reason(e)})") from None
         sizes = self.raw.sizes
@@ -64,6 +69,13 @@ class RawFile:
             raise BadRaw(f"refused as a decompression bomb: {w}x{h} = {w * h:,} pixels is over the limit of {max_pixels:,}")
         self.width, self.height = (h, w) if self.flip in (5, 6) else (w, h)  # upright
         self._thumb = None
+
+    @property
+    def data(self) -> bytes:
+        if self._data is None:
+            with open(self.path, "rb") as f:
+                self._data = f.read()
+        return self._data
 
     def __enter__(self) -> "RawFile":
         return self

@@ -56,7 +56,7 @@ class ThumbStore:
             thumb = video_still_thumbnail(frame, self.long_side, self.max_pixels)
         elif original is not None:
             thumb = make_thumbnail(original, self.long_side, self.max_pixels, item.kind)
-        elif item.kind == "video":
+        elif item.kind in ("video", "raw"):  # read as a file: a few frames, or just the RAW's preview
             with self.open_original(item) as fp:
                 thumb = make_thumbnail(fp, self.long_side, self.max_pixels, item.kind)
         else:

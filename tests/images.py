@@ -71,14 +71,15 @@ def clip_bytes(seed: int = 1, seconds: float = 6.0, size=(320, 240), fps: int = 
     return buf.getvalue()
 
 
-def dng_bytes(size=(640, 480), orientation: int = 1, preview_size: tuple[int, int] | None = None,
+def dng_bytes(size=(640, 480), orientation: int = 1, preview_size: tuple[int, int] | None = None, jpeg_preview: bool = False,
               when: str = "2021:06:05 14:30:00", offset: str | None = "+02:00",
               gps: tuple[float, float] | None = (48.858333, 2.294444), make: str = "PhotoCam",
               model: str = "Model X") -> bytes:
     """A real DNG that LibRaw reads: a 12-bit RGGB mosaic of a gradient (red rises to the
     right, green downwards), written with tifffile, with IFD0 metadata (Make, Model,
     Orientation, DateTime), an Exif IFD and a GPS IFD. With `preview_size` IFD0 is an
-    8-bit RGB preview (blue on its left half) and the mosaic is its SubIFD, as cameras write it."""
+    8-bit RGB preview (blue on its left half) and the mosaic is its SubIFD, as cameras write it;
+    `jpeg_preview` makes that preview a JPEG (Compression 7), as most cameras' are."""
     import numpy as np
     import tifffile
     from PIL.TiffImagePlugin import ImageFileDirectory_v2
@@ -107,11 +108,22 @@ def dng_bytes(size=(640, 480), orientation: int = 1, preview_size: tuple[int, in
             preview = np.zeros((ph, pw, 3), np.uint8)
             preview[:, : pw // 2] = (30, 60, 220)
             preview[:, pw // 2:] = (230, 230, 40)
-            tif.write(preview, photometric="rgb", subfiletype=1, subifds=1, metadata=None, extratags=main_tags)
+            if jpeg_preview:
+                # tifffile encodes JPEG only with imagecodecs: the strip is Pillow's JPEG, padded to the
+                # uncompressed size tifffile expects; its Compression and byte count are patched below.
+                encoded = io.BytesIO()
+                Image.fromarray(preview).save(encoded, "JPEG", quality=90)
+                jpeg = encoded.getvalue()
+                preview = iter([jpeg + bytes(pw * ph * 3 - len(jpeg))])
+            tif.write(preview, shape=(ph, pw, 3), dtype=np.uint8, photometric="rgb", rowsperstrip=ph,
+                      subfiletype=1, subifds=1, metadata=None, extratags=main_tags)
             tif.write(mosaic, photometric=32803, subfiletype=0, metadata=None, extratags=raw_tags)
     data = bytearray(buf.getvalue())
     with tifffile.TiffFile(io.BytesIO(bytes(data))) as tif:
-        spots = {t.code: t.offset for t in tif.pages[0].tags.values() if t.code in (65000, 65001)}
+        spots = {t.code: t.offset for t in tif.pages[0].tags.values() if t.code in (65000, 65001, 259, 279)}
+    if preview_size and jpeg_preview:
+        struct.pack_into("<H", data, spots[259] + 8, 7)          # Compression: JPEG
+        struct.pack_into("<I", data, spots[279] + 8, len(jpeg))  # StripByteCounts
 
     def ifd(tags: dict) -> bytes:
         block = ImageFileDirectory_v2(prefix=b"II")

@@ -37,13 +37,32 @@ def test_a_raw_without_preview_is_demosaiced_at_half_size():
     assert bottom[1] > top[1] + 40  # green rises downwards
 
 
-def test_an_embedded_preview_that_covers_the_thumbnail_is_used_and_turned_upright():
-    data = dng_bytes(size=(640, 480), orientation=6, preview_size=(320, 240))
+@pytest.mark.parametrize("jpeg", [False, True], ids=["bitmap", "jpeg"])
+def test_an_embedded_preview_that_covers_the_thumbnail_is_used_and_turned_upright(jpeg):
+    data = dng_bytes(size=(640, 480), orientation=6, preview_size=(320, 240), jpeg_preview=jpeg)
+    with RawFile(data, LIMIT) as raw:
+        assert raw.preview().format == ("JPEG" if jpeg else None)
     img = _image(make_thumbnail(data, 256, LIMIT, "raw"))
     assert img.shape == (256, 192, 3)  # orientation 6: shown tall
     top, bottom = img[:60].mean(axis=(0, 1)), img[-60:].mean(axis=(0, 1))
     # The preview's left half is blue; turned clockwise, that half is on top.
     assert top[2] > 180 and top[0] < 80 and bottom[0] > 180 and bottom[2] < 100
+
+
+def test_a_large_jpeg_preview_is_decoded_at_a_reduced_dct_scale():
+    with RawFile(dng_bytes(size=(640, 480), preview_size=(2400, 1600), jpeg_preview=True), LIMIT) as raw:
+        assert raw.upright(256).size == (600, 400)  # 1/4 scale: the preview's full 4 MP were never decoded
+
+
+def test_a_raw_read_from_a_file_on_disk_reads_only_what_it_needs(tmp_path):
+    path = tmp_path / "IMG_1.DNG"
+    path.write_bytes(dng_bytes(size=(640, 480), preview_size=(320, 240), jpeg_preview=True))
+    with open(path, "rb") as f:
+        from_file = make_thumbnail(f, 256, LIMIT, "raw")
+        assert f.tell() == 0  # LibRaw read the file itself, by its path
+    assert from_file == make_thumbnail(path.read_bytes(), 256, LIMIT, "raw")
+    with open(path, "rb") as f:
+        assert read_media_header(f, "raw", LIMIT, path.name).model == "Model X"
 
 
 def test_a_preview_smaller_than_the_thumbnail_gives_way_to_the_demosaic():

@@ -84,23 +84,20 @@ class RawFile:
         self.raw.close()
 
     def preview(self) -> Image.Image | None:
-        """The embedded preview as stored (not yet turned upright), or None."""
+        """The embedded preview as stored (not yet turned upright; a JPEG not yet decoded), or None."""
         if self._thumb is None:
+            self._thumb = False
             try:
                 thumb = self.raw.extract_thumb()
             except (rawpy.LibRawError, ValueError):
-                self._thumb = False
                 return None
             if thumb.format == rawpy.ThumbFormat.JPEG:
                 try:
-                    img = Image.open(io.BytesIO(thumb.data))
-                    img.load()
+                    self._thumb = Image.open(io.BytesIO(thumb.data))
                 except (OSError, SyntaxError, ValueError):
-                    self._thumb = False
                     return None
             else:
-                img = Image.fromarray(np.ascontiguousarray(thumb.data))
-            self._thumb = img
+                self._thumb = Image.fromarray(np.ascontiguousarray(thumb.data))
         return self._thumb or None
 
     def upright(self, long_side: int) -> Image.Image:
@@ -108,7 +105,12 @@ class RawFile:
         img = self.preview()
         want = min(long_side, max(self.width, self.height))
         if img is not None and max(img.size) >= want:
-            return self._upright_preview(img)
+            try:
+                img.draft("RGB", (want, want))  # a JPEG preview decodes at 1/2..1/8 scale
+                img.load()
+                return self._upright_preview(img)
+            except (OSError, SyntaxError, ValueError):
+                img = None  # a broken preview: the sensor data may still be good
         try:
             # LibRaw turns its output upright itself (user_flip defaults to the file's).
             rgb = self.raw.postprocess(half_size=True, use_camera_wb=True, output_bps=8)

@@ -168,3 +168,41 @@ def test_a_truncated_clip_is_a_thumbnail_or_a_clear_error():
             assert str(e)
         else:
             assert thumb.phash
+
+
+def test_video_near_duplicates_group_in_by_similar_and_sub_clips_and_other_clips_do_not(library, tmp_path):
+    from takeout_builder import Takeout, sidecar, ts
+
+    from photofs.jobs.import_takeout import import_takeout
+    from photofs.jobs.thumbs import make_thumbs
+    from photofs.vfs import PhotoVFS
+    t = Takeout()
+    clips = {
+        "VID_original.mp4": clip_bytes(seed=9, seconds=10, size=(480, 360), bit_rate=600_000),
+        "VID_re-encoded.mp4": clip_bytes(seed=9, seconds=10, size=(320, 240), bit_rate=120_000),
+        "VID_sub-clip.mp4": clip_bytes(seed=9, seconds=5, start=2.0),
+        "VID_other.mp4": clip_bytes(seed=10, seconds=10),
+        "VID_black-start.mp4": clip_bytes(seed=11, seconds=10, black_first=1.0),
+    }
+    for name, data in clips.items():
+        t.add(f"Photos from 2019/{name}", data)
+        t.add(f"Photos from 2019/{name}.json", sidecar(name, ts(2019, 4, 10, 12)))
+    import_takeout(library, [t.zip(tmp_path / "takeout.zip")], progress=False)
+    make_thumbs(library, progress=False)
+    items = {i.original_name: i for i in library.catalog.items()}
+    assert all(i.state == "thumbnailed" and i.kind == "video" and len(i.frame_hashes) == 40 for i in items.values())
+    vfs = PhotoVFS(library.path, refresh_seconds=0)
+    groups = [n for n, _ in vfs.listdir("/by-similar")]
+    assert len(groups) == 1 and groups[0].endswith("_2-photos_video"), groups
+    members = {n for n, _ in vfs.listdir(f"/by-similar/{groups[0]}")}
+    # The two (whose thumbnails may share one phash: then one is shown as `<phash>~2.jpg`).
+    assert len(members) == 2
+    assert {m[:16] for m in members} == {items["VID_original.mp4"].phash, items["VID_re-encoded.mp4"].phash}
+    assert groups[0].startswith(items["VID_original.mp4"].phash)  # the larger original leads the group
+    # Durations (read at indexing) must agree within 20 %: at 11 s against 10 s they do, at 13 s not.
+    from dataclasses import replace
+    for seconds, grouped in ((10.0, True), (11.0, True), (13.0, False)):
+        library.catalog.upsert(replace(items["VID_original.mp4"], duration=10.0))
+        library.catalog.upsert(replace(items["VID_re-encoded.mp4"], duration=seconds))
+        groups = [n for n, _ in PhotoVFS(library.path, refresh_seconds=0).listdir("/by-similar")]
+        assert (len(groups) == 1) == grouped, (seconds, groups)

@@ -7,6 +7,11 @@ A group is a connected set of two or more neighbours; single photos are not
 listed. The folder is named after the group's best photo (most pixels, then the
 largest original) and says its size and kinds of match:
 `<phash>_<n>-photos_near+mirrored+rotated`.
+
+Videos are not compared by their thumbnails but by frames spread across them
+(Czkawka's rule): two videos are neighbours, of kind `video`, when their durations
+are within 20 % and most of their frame hashes, position by position, are within
+the threshold. A sub-clip is not a copy; a re-encode at another size is.
 """
 
 from __future__ import annotations
@@ -24,7 +29,9 @@ from photofs.index.snapshot import Snapshot, same_rows
 from photofs.views.folders import FolderTree, runs
 
 NAME = "by-similar"
-KIND_ORDER = ("near", "mirrored", "rotated")
+KIND_ORDER = ("near", "mirrored", "rotated", "video")  # saved pairs store the index: append only
+VIDEO_DURATION_SHARE = 0.2  # durations within 20 % of the longer one
+VIDEO_MIN_FRAMES = 3        # of video.FRAME_HASHES (5): most frames alike
 
 
 _GROUP_NAME = re.compile(r"([0-9a-f]{16})_\d+-photos_[a-z+]+")
@@ -42,19 +49,53 @@ class SimilarTree(FolderTree):
 
 def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
     """(a, b, kind index) of neighbouring rows, a != b, enough to connect every group.
-    Videos (placeholder thumbnails, all alike) take no part.
+    Videos take part through their frames only (video_pairs).
 
     Photos with identical hashes are joined to the first of them and searched once:
     a thousand copies of one screenshot cost one hash, not half a million pairs."""
+    pairs = [video_pairs(snap, threshold)]
     photos = np.flatnonzero(~snap.is_video)
-    unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
-    same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
-    pairs = [(photos[first[inverse[same]]], photos[same], np.zeros(len(same), np.int8))]
-    a, b, _ = self_pairs(unique, threshold)
-    pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
-    if flips and len(photos):
-        pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
+    if len(photos):
+        unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
+        same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
+        pairs.append((photos[first[inverse[same]]], photos[same], np.zeros(len(same), np.int8)))
+        a, b, _ = self_pairs(unique, threshold)
+        pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
+        if flips:
+            pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
+
+
+def video_pairs(snap: Snapshot, threshold: int):
+    """(a, b, kind `video`) of every pair of videos that are near-duplicates: durations within
+    VIDEO_DURATION_SHARE and at least VIDEO_MIN_FRAMES frame hashes within the threshold,
+    frame k against frame k. Videos are few, so every pair is searched per frame position."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    ids = np.asarray(snap.video_ids)
+    seen = np.isin(ids, np.asarray(snap.ids))
+    if seen.sum() < 2:
+        return empty
+    rows = snap.rows_of(ids[seen])
+    frames, duration = np.asarray(snap.video_frames)[seen], np.asarray(snap.video_duration)[seen]
+    m = len(rows)
+    matches = []
+    for k in range(frames.shape[1]):
+        column = frames[:, k]
+        qi, ci, _ = HammingIndex(column).pairs(column, threshold)
+        keep = (qi < ci) & (column[qi] != 0) & (column[ci] != 0)  # 0: a frame that could not be decoded
+        matches.append(qi[keep].astype(np.int64) * m + ci[keep])
+    if not matches:
+        return empty
+    pair, count = np.unique(np.concatenate(matches), return_counts=True)
+    pair = pair[count >= VIDEO_MIN_FRAMES]
+    a, b = pair // m, pair % m
+    da, db = duration[a], duration[b]
+    # An unknown duration (not read at indexing) leaves it to the frames, which were taken at
+    # the same shares of each clip's own length: a sub-clip's frames differ anyway.
+    unknown = ~(da > 0) | ~(db > 0)
+    close = unknown | (np.abs(da - db) <= VIDEO_DURATION_SHARE * np.maximum(da, db))
+    a, b = a[close], b[close]
+    return rows[a], rows[b], np.full(len(a), KIND_ORDER.index("video"), np.int8)
 
 
 def _flip_pairs(snap: Snapshot, rows: np.ndarray, index: HammingIndex, row_of: np.ndarray, threshold: int):
@@ -82,7 +123,7 @@ def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> floa
         runs_ = [dihedral[s:s + 4096] for s in starts.tolist()]
         sampled = sum(len(r) for r in runs_)
         variants = round(sum(int((r != 0).sum()) for r in runs_) * len(snap) / sampled)
-    return estimate_seconds_of(n, threshold, variants)
+    return estimate_seconds_of(n, threshold, variants) if n else 0.0  # videos alone: a few thousand at most
 
 
 def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool = True):
@@ -93,15 +134,19 @@ def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool 
     is_video = np.asarray(snap.is_video)
     photos = np.flatnonzero(~is_video)
     rows = np.unique(rows)
-    rows = rows[~is_video[rows]]  # a mask: intersect1d would sort every photo's row again
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    videos = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    if is_video[rows].any():  # a changed video is compared with every video again (they are few)
+        videos = video_pairs(snap, threshold)
+        touched = np.isin(videos[0], rows) | np.isin(videos[1], rows)
+        videos = tuple(v[touched] for v in videos)
+    rows = rows[~is_video[rows]]
     if not len(rows) or not len(photos):
-        return empty
+        return videos
     index = HammingIndex(np.asarray(snap.phash)[photos])
     qi, ci, _ = index.pairs(np.asarray(snap.phash)[rows], threshold)
     a, b = rows[qi], photos[ci]
     keep = a != b
-    pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8))]
+    pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8)), videos]
     if flips:
         pairs.append(_flip_pairs(snap, rows, index, photos, threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))

@@ -12,14 +12,23 @@ from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
 from photofs.sources.google.client import QuotaSpent
 from photofs.imaging.decode import BadImage
+from photofs.imaging.decoder_log import decoder_messages
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 
 
 def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None) -> JobSummary:
     """Thumbnails for the items of `weeks` (inclusive), or of every item when None."""
-    cat, store = lib.catalog, lib.thumbs
     summary = JobSummary("thumbs")
+    with decoder_messages(lib.log_path, "thumbs") as said:
+        _make_thumbs(lib, weeks, progress, summary)
+    if said.count:
+        summary.counts["decoder warnings (in photofs.log)"] = said.count
+    return summary
+
+
+def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary) -> None:
+    cat, store = lib.catalog, lib.thumbs
     todo = []
     for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
         if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
@@ -59,4 +68,3 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
         joined = join_google_twins(lib)
         if joined:
             summary.counts["Google items found to be Takeout photos"] = joined
-    return summary

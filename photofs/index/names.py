@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from photofs.sources.takeout.sidecars import EDITED
+
 _KNOWN = [
     (re.compile(r"^(IMG|VID|PTT|AUD)-\d{8}-WA\d+", re.I), "WhatsApp"),
     (re.compile(r"^(Screenshot|Screen Shot|Bildschirmfoto|Capture d.écran|Schermafbeelding|Captura de pantalla)", re.I),
@@ -76,3 +78,29 @@ def _parts_of_stem(s: str) -> tuple[str, int]:
     if not m:
         return s, -1
     return m.group(1), int(m.group(2)[-15:])
+
+
+_BURST_ID = re.compile(r"BURST(\d{14,})", re.I)          # Google Camera: 00001IMG_00001_BURST20190412101112345
+_BURST_SHOT = re.compile(r"(\d{8})_(\d{6})")           # older Android: IMG_20190412_101112_BURST002
+_EDITED_STEMS = tuple(suffix.lower() for suffix in EDITED)
+
+
+def burst_key(name: str) -> int:
+    """The shot a burst frame belongs to, from its name (frames of one burst share it); -1 for none.
+    (Apple's burst UUID and Google's XMP BurstID are in the file, not the name.)"""
+    m = _BURST_ID.search(name)
+    if m:
+        return int(m.group(1)[:18])
+    if "burst" in name.lower():
+        shot = _BURST_SHOT.search(name)
+        if shot:
+            return int(shot.group(1) + shot.group(2))
+    return -1
+
+
+def is_edited(name: str) -> bool:
+    """An `-edited` copy (in any of Google's languages), whose original is the same name without it."""
+    dot = name.rfind(".")
+    base = (name[:dot] if dot > 0 else name).lower()
+    base = re.sub(r"(\(\d+\)|~\d+)$", "", base)
+    return base.endswith(_EDITED_STEMS)

@@ -15,11 +15,15 @@ from photofs.imaging import colour
 from photofs.imaging.similarity import VARIANTS
 from photofs.imaging.video import FRAME_HASHES
 from photofs.index.groupings import collections_of, folder_gallery, resolution_group
-from photofs.index.names import name_keys
+from photofs.index.names import burst_key, is_edited, name_keys
 
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
 COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "size",
-           "original_name", "source_id", "albums", "dihedral", "histogram", "kind", "frame_hashes", "duration")
+           "original_name", "source_id", "albums", "dihedral", "histogram", "kind", "frame_hashes", "duration",
+           "source")
+# Bits of Snapshot.stack: what an item is, for naming a group's kinds and choosing its best photo.
+STACK_RAW, STACK_EDITED, STACK_REENCODED = 1, 2, 4
+_REENCODING_SOURCES = ("library", "picker")  # Google's download of an item is a re-encode, never the original
 
 
 @dataclass
@@ -38,6 +42,8 @@ class Snapshot:
     name_prefix: np.ndarray  # int32 code into name_prefixes (for inferred galleries)
     name_number: np.ndarray  # int64 the last number in the name, -1 if none
     is_video: np.ndarray     # bool: a video (grouped by its frame hashes, never by its thumbnail's phash)
+    stack: np.ndarray        # int8 STACK_* bits: a RAW, an -edited copy, Google's re-encode
+    burst: np.ndarray        # int64 the burst shot it is a frame of (index/names.burst_key), -1 none
     album_ids: np.ndarray    # int64 ids, with album_codes: albums (Takeout, Picker), one entry per membership
     album_codes: np.ndarray  # int32 code into gallery_names
     loose_ids: np.ndarray    # int64 ids of folder photos in no album, with
@@ -56,7 +62,7 @@ class Snapshot:
     sorted_rows: int = -1
 
     ROW_ARRAYS = ("ids", "phash", "taken", "week", "size", "pixels", "orig_size", "dihedral", "colour", "resolution",
-                  "name_group", "name_prefix", "name_number", "is_video")
+                  "name_group", "name_prefix", "name_number", "is_video", "stack", "burst")
     SIDE_ARRAYS = ("album_ids", "album_codes", "loose_ids", "loose_parent", "video_ids", "video_frames",
                    "video_duration")
     # Side arrays in groups that go together, each led by its item ids.
@@ -159,6 +165,7 @@ class Snapshot:
             cols = [np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64, np.int64, np.int64)]
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
             cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, bool)]
+            cols += [np.empty(0, np.int8), np.empty(0, np.int64)]
         return cls(*cols, np.array(albums[0], np.int64), np.array(albums[1], np.int32),
                    np.array(loose[0], np.int64), np.array(loose[1], np.int32),
                    np.array(videos[0], np.int64),
@@ -261,4 +268,11 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((intern["name_prefixes"](k[1]) for k in keys), np.int32, n),
         np.fromiter((k[2] for k in keys), np.int64, n),
         np.fromiter((r[13] == "video" for r in rows), bool, n),
+        np.fromiter((_stack(r) for r in rows), np.int8, n),
+        np.fromiter((burst_key(r[8]) for r in rows), np.int64, n),
     )
+
+
+def _stack(row: tuple) -> int:
+    return ((STACK_RAW if row[13] == "raw" else 0) | (STACK_EDITED if is_edited(row[8]) else 0)
+            | (STACK_REENCODED if row[16] in _REENCODING_SOURCES else 0))

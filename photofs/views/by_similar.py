@@ -5,8 +5,11 @@ Two photos are neighbours when their 64-bit phashes differ in at most
 rotation of the other (hashes of the 7 variants are made at thumbnail time).
 A group is a connected set of two or more neighbours; single photos are not
 listed. The folder is named after the group's best photo (most pixels, then the
-largest original) and says its size and kinds of match:
-`<phash>_<n>-photos_near+mirrored+rotated`.
+original rather than Google's re-encode, then the largest file) and says its size
+and its kinds: `<phash>_<n>-photos_near+mirrored+rotated`. A pair that is a stack
+of one shot is named for what it is rather than how it matches: `burst` (frames of
+one burst), `raw+jpeg` (a RAW and the JPEG of the same name), `edited` (an
+`-edited` copy and its original).
 
 Videos are not compared by their thumbnails but by frames spread across them
 (Czkawka's rule): two videos are neighbours, of kind `video`, when their durations
@@ -25,11 +28,13 @@ from scipy.sparse.csgraph import connected_components
 from photofs.imaging.similarity import VARIANTS
 from photofs.index.hamming import HammingIndex, self_pairs
 from photofs.index.hamming import estimate_seconds as estimate_seconds_of
-from photofs.index.snapshot import Snapshot, same_rows
+from photofs.index.snapshot import STACK_EDITED, STACK_RAW, STACK_REENCODED, Snapshot, same_rows
 from photofs.views.folders import FolderTree, runs
 
 NAME = "by-similar"
-KIND_ORDER = ("near", "mirrored", "rotated", "video")  # saved pairs store the index: append only
+# Saved pairs store the index of the first four: append only. The stack kinds are
+# worked out from the snapshot when the tree is made, never saved.
+KIND_ORDER = ("near", "mirrored", "rotated", "video", "burst", "raw+jpeg", "edited")
 VIDEO_DURATION_SHARE = 0.2  # durations within 20 % of the longer one
 VIDEO_MIN_FRAMES = 3        # of video.FRAME_HASHES (5): most frames alike
 
@@ -159,6 +164,36 @@ def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
     return tree_of_pairs(snap, *neighbour_pairs(snap, threshold, flips))
 
 
+def stack_kinds(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Each pair's kind as what the two are, where they are one shot: frames of one burst,
+    a RAW and the JPEG of the same name, an -edited copy and its original; else how they match."""
+    stack, burst = np.asarray(snap.stack), np.asarray(snap.burst)
+    out = np.asarray(kind, np.int8).copy()
+    if not len(a):
+        return out
+    same_name = (np.asarray(snap.name_prefix)[a] == np.asarray(snap.name_prefix)[b]) & (
+        np.asarray(snap.name_number)[a] == np.asarray(snap.name_number)[b])  # stems compare without -edited
+    differ = stack[a] ^ stack[b]
+    out[same_name & ((differ & STACK_EDITED) != 0)] = KIND_ORDER.index("edited")
+    out[same_name & ((differ & STACK_RAW) != 0)] = KIND_ORDER.index("raw+jpeg")
+    out[(burst[a] >= 0) & (burst[a] == burst[b])] = KIND_ORDER.index("burst")
+    return out
+
+
+def why_best(snap: Snapshot, rows: np.ndarray) -> str:
+    """Why the group's first photo (the best, see tree_of_pairs) leads it, against the runner-up."""
+    best, next_ = int(rows[0]), int(rows[1])
+    pixels, size = np.asarray(snap.pixels), np.asarray(snap.orig_size)
+    reencoded = (np.asarray(snap.stack)[[best, next_]] & STACK_REENCODED) != 0
+    if pixels[best] > pixels[next_]:
+        return f"most pixels ({pixels[best] / 1e6:.1f} MP against {pixels[next_] / 1e6:.1f} MP)"
+    if reencoded[1] and not reencoded[0]:
+        return "as many pixels, and the original rather than Google's re-encode"
+    if size[best] > size[next_]:
+        return f"as many pixels, and the largest file ({size[best] / 1e6:.1f} MB against {size[next_] / 1e6:.1f} MB)"
+    return "alike in pixels and size: the first one indexed"
+
+
 def without_changed(tree: SimilarTree, remap) -> SimilarTree:
     """The groups as they were, less the photos that changed (`remap`: see
     Snapshot.changes_from): what the mount shows while the groups are updated."""
@@ -186,10 +221,12 @@ def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray
     _, label = connected_components(graph, directed=False)
     sizes = np.bincount(label)
     kinds_of = {}
-    for lab, k in zip(label[a].tolist(), kind.tolist()):
+    for lab, k in zip(label[a].tolist(), stack_kinds(snap, a, b, kind).tolist()):
         kinds_of.setdefault(lab, set()).add(k)
     grouped = np.flatnonzero(sizes[label] >= 2)
-    order = grouped[np.lexsort((snap.ids[grouped], -snap.orig_size[grouped], -snap.pixels[grouped], label[grouped]))]
+    reencoded = (np.asarray(snap.stack)[grouped] & STACK_REENCODED) != 0
+    order = grouped[np.lexsort((snap.ids[grouped], -snap.orig_size[grouped], reencoded, -snap.pixels[grouped],
+                                label[grouped]))]
     labels = label[order]
     for s, e in runs(labels[1:] != labels[:-1], len(order)):
         rows = order[s:e]  # best photo first

@@ -53,7 +53,7 @@ def video_still_thumbnail(still: bytes, long_side: int, max_pixels: int) -> Thum
 
 
 def thumbnail_of(upright: Image.Image, long_side: int, badge: bool = False) -> Thumbnail:
-    """The thumbnail of an upright RGB image (from a photo, a video frame or a placeholder)."""
+    """The thumbnail of an upright RGB image (a photo, a RAW's picture or a video frame)."""
     upright.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
     if upright.mode != "RGB":
         upright = upright.convert("RGB")

@@ -206,3 +206,36 @@ def test_video_near_duplicates_group_in_by_similar_and_sub_clips_and_other_clips
         library.catalog.upsert(replace(items["VID_re-encoded.mp4"], duration=seconds))
         groups = [n for n, _ in PhotoVFS(library.path, refresh_seconds=0).listdir("/by-similar")]
         assert (len(groups) == 1) == grouped, (seconds, groups)
+
+
+def test_a_video_thumbnail_carries_its_video_fields_in_the_exif_record(tmp_path):
+    import datetime as dt
+    from contextlib import contextmanager
+    from zoneinfo import ZoneInfo
+
+    from photofs.domain.items import Item
+    from photofs.imaging.exif_record import item_from_record, read_record
+    from photofs.imaging.thumbstore import ThumbStore
+    clip = clip_bytes(seed=12, seconds=3, fps=30)
+    opened = []
+
+    @contextmanager
+    def open_original(item):
+        opened.append(item.original_name)
+        yield io.BytesIO(clip)
+
+    def read_original(item):
+        raise AssertionError("a video is read as a file, never as bytes")
+    store = ThumbStore(tmp_path / "cache", 10, 256, LIMIT, ZoneInfo("UTC"), read_original, open_original)
+    info = video.probe(io.BytesIO(clip))
+    item = Item(source="folder", source_id="/v/clip.mp4", original_name="clip.mp4", id=1, sha256="ab" * 32,
+                kind="video", width=info.width, height=info.height, duration=info.duration, fps=info.fps,
+                codec=info.codec, taken_at=dt.datetime(2019, 4, 12, tzinfo=dt.timezone.utc).timestamp())
+    jpeg, thumb = store.make(item)
+    store.close()
+    assert opened == ["clip.mp4"] and len(thumb.frames) == 8 * video.FRAME_HASHES
+    record = read_record(jpeg)
+    assert (record["kind"], record["codec"], record["fps"], record["duration"]) == ("video", "h264", 30.0, 3.0)
+    assert record["phash"] == thumb.phash and record["frame_hashes"] == thumb.frames.hex()
+    back = item_from_record(record)  # what `rebuild --from-thumbs` reads
+    assert (back.kind, back.codec, back.duration, back.frame_hashes) == ("video", "h264", 3.0, thumb.frames)

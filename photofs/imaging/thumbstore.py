@@ -61,7 +61,8 @@ class ThumbStore:
                 thumb = make_thumbnail(fp, self.long_side, self.max_pixels, item.kind)
         else:
             thumb = make_thumbnail(self.read_original(item), self.long_side, self.max_pixels, item.kind)
-        final = insert_exif(exif_bytes(replace(item, phash=thumb.phash), self.local_time(item)), thumb.pixels_jpeg)
+        recorded = replace(item, phash=thumb.phash, frame_hashes=thumb.frames or item.frame_hashes)
+        final = insert_exif(exif_bytes(recorded, self.local_time(item)), thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
         return final, thumb
 

@@ -83,3 +83,31 @@ def test_make_and_model_end_at_the_first_nul_and_lose_control_characters():
     assert (meta.make, meta.model) == ("ION", "ION230")
     exif[0x010F] = "Can\x01on"
     assert read_media_header(_encoded(scene(7, (200, 150)), "JPEG", exif=exif), "photo", LIMIT).make == "Canon"
+
+
+def _apple_maker_note(uuid: str) -> bytes:
+    """Apple's MakerNote as an iPhone writes it: `Apple iOS\\0`, version 1, `MM`, an IFD whose
+    value offsets count from the note's start; tag 0x000B is the burst's UUID (ASCII)."""
+    import struct
+    value = uuid.encode() + b"\x00"
+    entries = [(0x0001, 9, 1, 14), (0x000B, 2, len(value), 16 + 2 * 12 + 4)]
+    ifd = b"".join(struct.pack(">HHII", *e) for e in entries)
+    return b"Apple iOS\x00" + b"\x00\x01MM" + struct.pack(">H", len(entries)) + ifd + b"\x00" * 4 + value
+
+
+def test_burst_ids_from_google_xmp_and_apple_maker_notes():
+    from photofs.domain.items import Item
+    from zoneinfo import ZoneInfo
+    google = _encoded(scene(8, (200, 150)), "JPEG", xmp=b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description '
+                      b'GCamera:BurstID="5f3c2a9e-1d2b-4c3d" GCamera:BurstPrimary="1"/></rdf:RDF></x:xmpmeta>')
+    assert read_media_header(google, "photo", LIMIT).burst_id == "5f3c2a9e-1d2b-4c3d"
+    exif = Image.Exif()
+    exif.get_ifd(0x8769)[0x927C] = _apple_maker_note("C3D1A0E2-77B4-4E3A-9F1B-0D6A8E2B5C11")
+    exif.get_ifd(0x8769)[0x9003] = "2021:03:04 05:06:07"
+    apple = _encoded(scene(9, (200, 150)), "JPEG", exif=exif)
+    meta = read_media_header(apple, "photo", LIMIT)
+    assert meta.burst_id == "C3D1A0E2-77B4-4E3A-9F1B-0D6A8E2B5C11"
+    item = Item(source="folder", source_id="/x/IMG_1.JPG", original_name="IMG_1.JPG")
+    assert meta.fill(item, ZoneInfo("Europe/Berlin")) and item.burst_id == meta.burst_id
+    assert (item.time_source, item.width, item.tz_offset_min) == ("exif", 200, None)
+    assert read_media_header(_encoded(scene(10, (200, 150)), "JPEG"), "photo", LIMIT).burst_id is None

@@ -16,9 +16,9 @@ from photofs.vfs import PhotoVFS
 
 
 def _snapshot(photos):
-    """A snapshot of (name, phash, width, height, size, kind, source) rows, as the catalog gives them."""
-    rows = [(i + 1, f"{phash:016x}", 1.5e9, 1500, 5000, w, h, size, name, f"/p/{name}", None, None, None, kind, None,
-             None, source) for i, (name, phash, w, h, size, kind, source) in enumerate(photos)]
+    """A snapshot of (name, phash, width, height, size, kind, source[, burst_id]) rows, as the catalog gives them."""
+    rows = [(i + 1, f"{p[1]:016x}", 1.5e9, 1500, 5000, p[2], p[3], p[4], p[0], f"/p/{p[0]}", None, None, None, p[5], None,
+             None, p[6], p[7] if len(p) > 7 else None) for i, p in enumerate(photos)]
     return Snapshot.from_rows([rows])
 
 
@@ -44,9 +44,13 @@ def test_a_group_is_named_for_what_its_photos_are():
         ("IMG_7-edited.jpg", base ^ 0xFFFF_FFFF_0000_0007, 4000, 3000, 2_100_000, "photo", "folder"),
         ("IMG_8.jpg", base ^ 0xFFFF_FFFF_FFFF_0000, 4000, 3000, 2_000_000, "photo", "folder"),
         ("holiday.jpg", base ^ 0xFFFF_FFFF_FFFF_0001, 4000, 3000, 2_000_000, "photo", "folder"),
+        # An iPhone burst: the names say nothing, the files' BurstUUID does.
+        ("IMG_0100.HEIC", ~base & 0xFFFF_FFFF_FFFF_FFFF, 4032, 3024, 2_000_000, "photo", "folder", "C3D1-BURST"),
+        ("IMG_0101.HEIC", ~base & 0xFFFF_FFFF_FFFF_FFF0, 4032, 3024, 1_900_000, "photo", "folder", "C3D1-BURST"),
     ])
-    assert sorted(_groups(snap)) == [("2-photos_burst", [2, 3]), ("2-photos_edited", [5, 4]),
-                                      ("2-photos_near", [6, 7]), ("2-photos_raw+jpeg", [0, 1])]
+    assert sorted(_groups(snap)) == [("2-photos_burst", [2, 3]), ("2-photos_burst", [8, 9]),
+                                      ("2-photos_edited", [5, 4]), ("2-photos_near", [6, 7]),
+                                      ("2-photos_raw+jpeg", [0, 1])]
 
 
 def test_the_best_photo_has_most_pixels_then_is_the_original_then_the_largest_file():

@@ -185,13 +185,15 @@ MIGRATIONS.append(
     # 11 (issue 17; the lead renumbers at merge): what a video or an animation is.
     #     duration in seconds, fps, codec (FFmpeg's name), animated (GIF/WebP with
     #     several frames); frame_hashes: phashes of frames spread across a video
-    #     (uint64 each, little-endian), what video near-duplicates are found by.
+    #     (uint64 each, little-endian), what video near-duplicates are found by;
+    #     burst_id: the burst a photo is a frame of (XMP BurstID, Apple's BurstUUID).
     """
     ALTER TABLE items ADD COLUMN duration REAL;
     ALTER TABLE items ADD COLUMN fps REAL;
     ALTER TABLE items ADD COLUMN codec TEXT;
     ALTER TABLE items ADD COLUMN animated INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE items ADD COLUMN frame_hashes BLOB;
+    ALTER TABLE items ADD COLUMN burst_id TEXT;
     """
 )
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -68,3 +68,4 @@ class Item:
     codec: str | None = None          # a video's codec, FFmpeg's name (h264, hevc, vp9, av1 ...)
     animated: bool = False            # an animated GIF or WebP (its thumbnail is the first frame)
     frame_hashes: bytes | None = None  # a video's frame phashes across the clip (uint64 each, little-endian)
+    burst_id: str | None = None       # the burst it is a frame of (Google Camera's XMP BurstID, Apple's BurstUUID)

@@ -24,6 +24,7 @@ RECORD_FIELDS = (
     "source", "source_id", "original_name", "size", "mtime_ns", "sha256", "mime", "width", "height",
     "make", "model", "gps_lat", "gps_lon", "gps_alt", "taken_at", "tz_offset_min", "time_source",
     "albums", "nas_path", "url", "phash", "kind", "duration", "fps", "codec", "animated", "frame_hashes",
+    "burst_id",
 )
 
 

@@ -12,12 +12,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import mimetypes
+import re
 from dataclasses import dataclass
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
 from PIL import Image
 
+from photofs.domain.items import Item, TimeSource
 from photofs.domain.weeks import timestamp_of_wall_clock
 from photofs.imaging import raw as raw_files
 from photofs.imaging import video as videos
@@ -28,6 +30,7 @@ _GPS_IFD = 0x8825
 _MAKE, _MODEL, _ORIENTATION, _DATETIME = 0x010F, 0x0110, 0x0112, 0x0132
 _DATETIME_ORIGINAL, _OFFSET_TIME, _OFFSET_TIME_ORIGINAL = 0x9003, 0x9010, 0x9011
 _DNG_VERSION = 0xC612
+_MAKER_NOTE = 0x927C
 
 
 @dataclass
@@ -45,6 +48,7 @@ class HeaderMetadata:
     fps: float | None = None
     codec: str | None = None                 # a video's codec (h264, hevc, ...)
     animated: bool = False                   # an animated GIF or WebP (the thumbnail is its first frame)
+    burst_id: str | None = None              # the burst it is a frame of: Google Camera's XMP BurstID, Apple's BurstUUID
 
     def taken_at(self, zone: ZoneInfo) -> float | None:
         """The capture time as UTC epoch seconds: the camera's wall clock read in its own
@@ -54,6 +58,21 @@ class HeaderMetadata:
         if self.taken_utc is not None:
             return self.taken_utc.timestamp()
         return None
+
+    def fill(self, item: Item, zone: ZoneInfo) -> bool:
+        """Copy what the header says onto `item` (an indexer's step for every kind); True when it
+        gave a capture time (then item.time_source is EXIF: the file's own metadata)."""
+        item.width, item.height, item.mime = self.width, self.height, self.mime
+        item.make, item.model = self.make, self.model
+        if self.gps:
+            item.gps_lat, item.gps_lon, item.gps_alt = self.gps
+        item.duration, item.fps, item.codec = self.duration, self.fps, self.codec
+        item.animated, item.burst_id = self.animated, self.burst_id
+        taken = self.taken_at(zone)
+        if taken is None:
+            return False
+        item.taken_at, item.tz_offset_min, item.time_source = taken, self.tz_offset_min, TimeSource.EXIF
+        return True
 
 
 def read_media_header(fp: bytes | BinaryIO, kind: str, max_pixels: int, name: str | None = None) -> HeaderMetadata:
@@ -77,7 +96,9 @@ def read_header(img: Image.Image) -> HeaderMetadata:
     if exif.get(_ORIENTATION) in (5, 6, 7, 8) and img.format != "TIFF":
         w, h = h, w  # dimensions as the photo is seen, upright
     meta = HeaderMetadata(width=w, height=h, mime=Image.MIME.get(img.format or ""))
-    _fill_from_exif(meta, exif, _ifd(exif, _EXIF_IFD), _ifd(exif, _GPS_IFD))
+    sub = _ifd(exif, _EXIF_IFD)
+    _fill_from_exif(meta, exif, sub, _ifd(exif, _GPS_IFD))
+    meta.burst_id = _google_burst_id(img.info) or apple_burst_uuid(sub.get(_MAKER_NOTE))
     if getattr(img, "is_animated", False):
         meta.animated = True
         meta.duration = _animation_seconds(img)
@@ -110,6 +131,35 @@ def _fill_from_exif(meta: HeaderMetadata, base, sub, gps) -> None:
         meta.gps = _gps(gps)
     except Exception:  # a malformed GPS block loses the position, not the photo
         meta.gps = None
+
+
+_XMP_BURST_ID = re.compile(rb"BurstID(?:=\"|>)([^\"<]{1,200})")
+
+
+def _google_burst_id(info: dict) -> str | None:
+    """Google Camera writes `GCamera:BurstID` in the XMP of each frame of a burst."""
+    xmp = info.get("xmp") or info.get("XML:com.adobe.xmp") or b""
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8", "replace")
+    m = _XMP_BURST_ID.search(xmp) if isinstance(xmp, bytes) else None
+    return m.group(1).decode("utf-8", "replace").strip() or None if m else None
+
+
+def apple_burst_uuid(maker_note) -> str | None:
+    """Apple's MakerNote (`Apple iOS\\0`, then an IFD whose offsets count from the note's
+    start) holds BurstUUID at tag 0x000B on each frame of a burst."""
+    if not isinstance(maker_note, bytes) or not maker_note.startswith(b"Apple iOS\x00") or len(maker_note) < 16:
+        return None
+    order = "big" if maker_note[12:14] == b"MM" else "little"
+    count = int.from_bytes(maker_note[14:16], order)
+    for at in range(16, min(16 + 12 * count, len(maker_note) - 11), 12):
+        tag, kind = int.from_bytes(maker_note[at:at + 2], order), int.from_bytes(maker_note[at + 2:at + 4], order)
+        if tag != 0x000B or kind != 2:
+            continue
+        size = int.from_bytes(maker_note[at + 4:at + 8], order)
+        start = at + 8 if size <= 4 else int.from_bytes(maker_note[at + 8:at + 12], order)
+        return _text(maker_note[start:start + size])
+    return None
 
 
 def _ifd(exif: Image.Exif, tag: int) -> dict:

@@ -4,6 +4,7 @@ interned: each array holds a small integer code into a list of distinct values."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -20,7 +21,7 @@ from photofs.index.names import burst_key, is_edited, name_keys
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
 COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "size",
            "original_name", "source_id", "albums", "dihedral", "histogram", "kind", "frame_hashes", "duration",
-           "source")
+           "source", "burst_id")
 # Bits of Snapshot.stack: what an item is, for naming a group's kinds and choosing its best photo.
 STACK_RAW, STACK_EDITED, STACK_REENCODED = 1, 2, 4
 _REENCODING_SOURCES = ("library", "picker")  # Google's download of an item is a re-encode, never the original
@@ -269,8 +270,15 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((k[2] for k in keys), np.int64, n),
         np.fromiter((r[13] == "video" for r in rows), bool, n),
         np.fromiter((_stack(r) for r in rows), np.int8, n),
-        np.fromiter((burst_key(r[8]) for r in rows), np.int64, n),
+        np.fromiter((_burst(r) for r in rows), np.int64, n),
     )
+
+
+def _burst(row: tuple) -> int:
+    """The burst shot as a number: the file's own burst id (63 bits of its SHA-1), else from the name."""
+    if row[17]:
+        return int.from_bytes(hashlib.sha1(row[17].encode("utf-8")).digest()[:8], "little") >> 1
+    return burst_key(row[8])
 
 
 def _stack(row: tuple) -> int:

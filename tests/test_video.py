@@ -239,3 +239,8 @@ def test_a_video_thumbnail_carries_its_video_fields_in_the_exif_record(tmp_path)
     assert record["phash"] == thumb.phash and record["frame_hashes"] == thumb.frames.hex()
     back = item_from_record(record)  # what `rebuild --from-thumbs` reads
     assert (back.kind, back.codec, back.duration, back.frame_hashes) == ("video", "h264", 3.0, thumb.frames)
+
+
+def test_a_video_over_the_pixel_limit_is_refused_before_decoding():
+    with pytest.raises(BadVideo, match="decompression bomb: 320x240"):
+        make_thumbnail(clip_bytes(seconds=1), 256, 320 * 240 - 1, "video")

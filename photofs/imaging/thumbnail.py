@@ -36,7 +36,7 @@ def make_thumbnail(data: bytes | BinaryIO, long_side: int, max_pixels: int, kind
     be a seekable file (only the frames it needs are read), the others may be bytes."""
     if kind == "video":
         fp = io.BytesIO(data) if isinstance(data, bytes) else data
-        _, frame, hashes = video.thumbnail_frame_and_hashes(fp, long_side)
+        _, frame, hashes = video.thumbnail_frame_and_hashes(fp, long_side, max_pixels=max_pixels)
         thumb = thumbnail_of(frame, long_side, badge=True)
         thumb.frames = hashes.astype("<u8").tobytes()
         return thumb

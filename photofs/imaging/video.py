@@ -67,7 +67,7 @@ class VideoInfo:
 class _Clip:
     """An open clip: its first video stream and how to reach a point in it."""
 
-    def __init__(self, fp: BinaryIO):
+    def __init__(self, fp: BinaryIO, max_pixels: int | None = None):
         try:
             self.container = av.open(fp, mode="r")
         except (av.error.FFmpegError, ValueError, OSError) as e:
@@ -78,6 +78,11 @@ class _Clip:
         self.stream = self.container.streams.video[0]
         self.stream.thread_type = "AUTO"  # frame threads: several cores for one clip, as ffmpeg does
         self.info = _info(self.container, self.stream)
+        w, h = self.info.width, self.info.height
+        if max_pixels is not None and w * h > max_pixels:
+            self.container.close()
+            raise BadVideo(f"refused as a decompression bomb: {w}x{h} = {w * h:,} pixels a frame is over the limit "
+                           f"of {max_pixels:,}")
 
     def __enter__(self) -> "_Clip":
         return self
@@ -138,9 +143,10 @@ def frame_hashes(fp: BinaryIO, n: int = FRAME_HASHES) -> np.ndarray:
         return _frame_hashes(clip, n)
 
 
-def thumbnail_frame_and_hashes(fp: BinaryIO, long_side: int, n: int = FRAME_HASHES):
-    """`representative_frame` and `frame_hashes` from one opening of the clip."""
-    with _Clip(fp) as clip:
+def thumbnail_frame_and_hashes(fp: BinaryIO, long_side: int, n: int = FRAME_HASHES, max_pixels: int | None = None):
+    """`representative_frame` and `frame_hashes` from one opening of the clip (refused when a
+    frame is over `max_pixels`)."""
+    with _Clip(fp, max_pixels) as clip:
         return clip.info, _representative(clip, long_side), _frame_hashes(clip, n)
 
 

@@ -82,3 +82,19 @@ def test_burst_and_edited_copies_group_in_the_mount_and_week_says_why_the_best_l
     assert sorted(g.split("_", 1)[1] for g in groups) == ["2-photos_burst", "2-photos_edited"], groups
     assert "(best: most pixels (1.1 MP against 0.8 MP))" in out
     assert "(best: as many pixels, and the largest file" in out or "(best: alike in pixels and size" in out
+
+
+def test_a_live_photo_that_came_as_two_items_is_one_group():
+    def row(i, name, kind, taken, phash):
+        return (i, f"{phash:016x}", taken, 1500, 5000, 4032, 3024, 2_000_000, name, f"/p/{i}/{name}", None, None, None,
+                kind, None, None, "folder", None)
+    snap = Snapshot.from_rows([[
+        row(1, "IMG_0200.HEIC", "photo", 1.5e9, 0x0F0F_0F0F_0F0F_0F0F),
+        row(2, "IMG_0200.MOV", "video", 1.5e9 + 1, 0xF0F0_F0F0_F0F0_F0F0),   # the other half, from another source
+        row(3, "IMG_0200.MOV", "video", 1.5e9 + 3600, 0x3333_3333_3333_3333),  # the same name an hour later: not it
+        row(4, "IMG_0201.HEIC", "photo", 1.5e9 + 1, 0x5555_5555_5555_5555),
+        row(5, "IMG_0300.MOV", "video", float("nan"), 0x6666_6666_6666_6666),
+    ]])
+    assert _groups(snap) == [("2-photos_live", [0, 1])]
+    a, b, kind = by_similar.pairs_of_rows(snap, np.array([1]), 10)  # an update that brings the video finds it too
+    assert (a.tolist(), b.tolist(), [by_similar.KIND_ORDER[k] for k in kind]) == ([0], [1], ["live"])

@@ -9,7 +9,8 @@ original rather than Google's re-encode, then the largest file) and says its siz
 and its kinds: `<phash>_<n>-photos_near+mirrored+rotated`. A pair that is a stack
 of one shot is named for what it is rather than how it matches: `burst` (frames of
 one burst), `raw+jpeg` (a RAW and the JPEG of the same name), `edited` (an
-`-edited` copy and its original).
+`-edited` copy and its original), `live` (a still and a video of the same name taken
+together that came as two items, such as a Live Photo's halves from two sources).
 
 Videos are not compared by their thumbnails but by frames spread across them
 (Czkawka's rule): two videos are neighbours, of kind `video`, when their durations
@@ -34,7 +35,8 @@ from photofs.views.folders import FolderTree, runs
 NAME = "by-similar"
 # Saved pairs store the index of the first four: append only. The stack kinds are
 # worked out from the snapshot when the tree is made, never saved.
-KIND_ORDER = ("near", "mirrored", "rotated", "video", "burst", "raw+jpeg", "edited")
+KIND_ORDER = ("near", "mirrored", "rotated", "video", "burst", "raw+jpeg", "edited", "live")
+LIVE_SECONDS = 3.0  # a Live Photo's still and video are taken together
 VIDEO_DURATION_SHARE = 0.2  # durations within 20 % of the longer one
 VIDEO_MIN_FRAMES = 3        # of video.FRAME_HASHES (5): most frames alike
 
@@ -58,8 +60,8 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
 
     Photos with identical hashes are joined to the first of them and searched once:
     a thousand copies of one screenshot cost one hash, not half a million pairs."""
-    pairs = [video_pairs(snap, threshold)]
     photos = np.flatnonzero(~snap.is_video)
+    pairs = [video_pairs(snap, threshold), live_pairs(snap, photos, np.flatnonzero(snap.is_video))]
     if len(photos):
         unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
         same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
@@ -69,6 +71,29 @@ def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
         if flips:
             pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
+
+
+def live_pairs(snap: Snapshot, photos: np.ndarray, videos: np.ndarray):
+    """(photo, video, kind `live`) of `photos` and `videos` rows with the same name stem taken
+    within LIVE_SECONDS: the two halves of one Live or motion photo that arrived as two items
+    (one source had the still, another the video). Joined through the videos, which are few."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    if not len(photos) or not len(videos):
+        return empty
+    prefix, number, taken = np.asarray(snap.name_prefix), np.asarray(snap.name_number), np.asarray(snap.taken)
+    by_name: dict[tuple[int, int], list[int]] = {}
+    for row in videos.tolist():
+        by_name.setdefault((int(prefix[row]), int(number[row])), []).append(row)
+    names = np.array(list(by_name), np.int64).reshape(-1, 2)
+    maybe = photos[np.isin(prefix[photos], names[:, 0].astype(prefix.dtype), kind="table")]
+    maybe = maybe[np.isin(number[maybe], names[:, 1])]
+    a, b = [], []
+    for row in maybe.tolist():
+        for video in by_name.get((int(prefix[row]), int(number[row])), ()):
+            if abs(taken[row] - taken[video]) <= LIVE_SECONDS:  # NaN (undated) never is
+                a.append(row)
+                b.append(video)
+    return np.array(a, np.int64), np.array(b, np.int64), np.full(len(a), KIND_ORDER.index("live"), np.int8)
 
 
 def video_pairs(snap: Snapshot, threshold: int):
@@ -144,6 +169,9 @@ def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool 
         videos = video_pairs(snap, threshold)
         touched = np.isin(videos[0], rows) | np.isin(videos[1], rows)
         videos = tuple(v[touched] for v in videos)
+    all_videos = np.flatnonzero(is_video)
+    live = [live_pairs(snap, rows[~is_video[rows]], all_videos), live_pairs(snap, photos, rows[is_video[rows]])]
+    videos = tuple(np.concatenate(x) for x in zip(videos, *live))
     rows = rows[~is_video[rows]]
     if not len(rows) or not len(photos):
         return videos

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
@@ -51,7 +54,7 @@ class LibraryFolder:
     def thumbs(self) -> ThumbStore:
         s = self.settings
         return ThumbStore(self.path / "cache", s.cache_size_mb, s.thumbnail_size, s.max_pixels, self.calendar.tz,
-                          self.read_original, lambda item: self.catalog.files(item.id))
+                          self.read_original, self.open_original, lambda item: self.catalog.files(item.id))
 
     def read_original(self, item) -> bytes:
         """The bytes of the item's shown file (a still, bounded), wherever a copy of it is."""
@@ -60,6 +63,26 @@ class LibraryFolder:
     def open_file(self, item, f):
         """A stream of one file of an item (see sources/registry.py)."""
         return open_file(self, item, f)
+
+    @contextmanager
+    def open_original(self, item):
+        """The shown file as a seekable binary file (videos are read a few frames at a time):
+        streamed from its place; a stream that cannot seek (a Google download) is spooled,
+        in memory up to 64 MB and on disk beyond."""
+        files = self.catalog.files(item.id)
+        if not files:
+            raise OSError(f"item {item.id}: no recorded file")
+        stream = open_file(self, item, files[0])
+        try:
+            if stream.seekable():
+                yield stream
+                return
+            with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as spool:
+                shutil.copyfileobj(stream, spool, 1 << 20)
+                spool.seek(0)
+                yield spool
+        finally:
+            stream.close()
 
     def prefetch_originals(self, items) -> None:
         """Before reading many Google items: their fresh URLs in batches of 50."""

@@ -28,6 +28,7 @@ from PIL import Image, ImageOps
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # its real clip and DNG writers
 
 from photofs.imaging.thumbnail import make_thumbnail  # noqa: E402
 from photofs.jobs.sample_photos import exif_for, scene  # noqa: E402
@@ -316,6 +317,77 @@ def bench_archive(root: Path, n_files: int, file_mb: int, sparse_gb: float) -> N
     del resource
 
 
+def bench_video(seconds: int) -> None:
+    """A video's thumbnail (seek to a keyframe, decode to the point, badge, phash) vs Debian's
+    `ffmpeg -ss T -i clip -frames:v 1` at the same point, on a 1080p H.264 clip made here."""
+    import shutil
+
+    from images import clip_bytes
+    from photofs.imaging import video
+    from photofs.imaging.thumbnail import thumbnail_of
+    if shutil.which("ffmpeg") is None:
+        print(json.dumps({"figure": "video thumbnail", "skipped": "ffmpeg is not installed (apt-get install ffmpeg)"}))
+        return
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "clip.mp4"
+        # A phone's shape: 1080p at 30 fps, a keyframe every second.
+        path.write_bytes(clip_bytes(seed=3, seconds=seconds, size=(1920, 1080), fps=30, gop=30, bit_rate=12_000_000,
+                                    codec_options={"preset": "veryfast"}))
+        point = seconds * video.THUMBNAIL_POINTS[0]
+
+        def ours():
+            with open(path, "rb") as f:
+                _, frame = video.representative_frame(f, 256)
+            thumbnail_of(frame, 256, badge=True)
+
+        def with_hashes():
+            with open(path, "rb") as f:
+                make_thumbnail(f, 256, 200_000_000, "video")
+        cmd = ["ffmpeg", "-v", "error", "-y", "-ss", f"{point:.3f}", "-i", str(path), "-frames:v", "1",
+               "-vf", "scale=256:-1", str(Path(d) / "frame.jpg")]
+        base = statistics.median(timed(lambda: subprocess.run(cmd, check=True, capture_output=True), 5))
+        mine = statistics.median(timed(ours, 5))
+        emit(f"video thumbnail of a {seconds} s 1080p H.264 clip", mine * 1000, "ms/clip", base * 1000,
+             "ffmpeg -ss T -frames:v 1 -vf scale=256:-1 (Debian's ffmpeg, one process)", clip_mb=round(path.stat().st_size / 1e6, 1))
+        emit(f"video thumbnail + {video.FRAME_HASHES} frame hashes, same clip", statistics.median(timed(with_hashes, 3)) * 1000,
+             "ms/clip", base * 1000, "the same single-frame ffmpeg run", note="six seeks against one")
+
+
+def bench_raw(n: int) -> None:
+    """A RAW's thumbnail from its embedded JPEG preview (decode, thumbnail, phash, flips, colour)
+    vs extracting that preview only: `exiftool -b -PreviewImage` and LibRaw's `simple_dcraw -e`
+    (Debian's dcraw_emu has no -e), each one process for all files. And the half-size
+    demosaic (no usable preview) vs `dcraw_emu -h`. On 24 MP DNGs written here."""
+    import shutil
+
+    from images import dng_bytes
+    with tempfile.TemporaryDirectory() as d:
+        for label, preview, baselines in (
+                ("embedded 1620x1080 JPEG preview", (1620, 1080),
+                 [["exiftool", "-q", "-b", "-PreviewImage", "-w!", f"{d}/%f_preview.jpg"], ["simple_dcraw", "-e"]]),
+                ("half-size demosaic", None, [["dcraw_emu", "-h"]])):
+            paths = []
+            for i in range(n):
+                p = Path(d) / f"{'preview' if preview else 'mosaic'}{i}.dng"
+                p.write_bytes(dng_bytes(size=(6000, 4000), preview_size=preview, jpeg_preview=True))
+                paths.append(p)
+
+            def ours():
+                for p in paths:
+                    with open(p, "rb") as f:
+                        make_thumbnail(f, 256, 200_000_000, "raw")
+            mine = statistics.median(timed(ours, 5)) / n
+            for cmd in baselines:
+                if shutil.which(cmd[0]) is None:
+                    print(json.dumps({"figure": f"RAW thumbnail, {label}", "skipped": f"{cmd[0]} is not installed "
+                                      "(apt-get install libimage-exiftool-perl libraw-bin)"}))
+                    continue
+                full = [*cmd, *map(str, paths)]
+                base = statistics.median(timed(lambda: subprocess.run(full, check=True, capture_output=True), 5)) / n
+                emit(f"RAW thumbnail of a 24 MP DNG, {label}", mine * 1000, "ms/photo", base * 1000,
+                     f"{' '.join(cmd[:4] if cmd[0] == 'exiftool' else cmd)} (one process for {n} files)")
+
+
 def main() -> int:
     import bench_scale
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -330,6 +402,8 @@ def main() -> int:
         root = Path(tmp)
         bench_thumbnails(2 if a.quick else 5)
         bench_vips(2 if a.quick else 5)
+        bench_video(10 if a.quick else 60)
+        bench_raw(1 if a.quick else 3)
         bench_hashing(50 if a.quick else 200)
         bench_catalog(root, 2_000 if a.quick else 10_000)
         bench_archive(root, 4 if a.quick else 8, 16 if a.quick else 64, 0.5 if a.quick else 4)

@@ -252,7 +252,7 @@ class Emulator:
                     return self._send(200, buf.getvalue(), "image/jpeg")
                 if suffix.startswith("w") and "-h" in suffix:
                     w, h = (int(x) for x in suffix[1:].split("-h"))
-                    img = Image.open(io.BytesIO(m.content))
+                    img = _video_frame(m.content) if m.mime.startswith("video/") else Image.open(io.BytesIO(m.content))
                     img.thumbnail((w, h))
                     buf = io.BytesIO()
                     img.convert("RGB").save(buf, "JPEG")
@@ -293,3 +293,10 @@ def _matches(day: dt.date, date_filter: dict) -> bool:
     if any(fits(day, spec) for spec in date_filter.get("dates", [])):
         return True
     return any(as_date(r["startDate"], False) <= day <= as_date(r["endDate"], True) for r in date_filter.get("ranges", []))
+
+
+def _video_frame(content: bytes) -> Image.Image:
+    """What Google serves for a video's `=w-h`: a still of one of its frames."""
+    import av
+    with av.open(io.BytesIO(content)) as container:
+        return next(container.decode(video=0)).to_image()

@@ -9,7 +9,7 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from images import jpeg_bytes
+from images import clip_bytes, jpeg_bytes
 
 ROOT = "Takeout/Google Photos"
 
@@ -138,7 +138,7 @@ def full_takeout() -> Takeout:
     t.photo(f"{y}/IMG_0006.jpg")
     t.add(f"{y}/IMG_0006.mp4", b"\0\0\0\x18ftypmp42 live photo video")
     t.add(f"{y}/IMG_0006.jpg.json", sidecar("IMG_0006.jpg", ts(2019, 4, 16, 11)))
-    t.add(f"{y}/VID_0007.mp4", b"\0\0\0\x18ftypisom a video of its own")
+    t.add(f"{y}/VID_0007.mp4", clip_bytes(seed=70, seconds=1))  # a real clip: videos get real thumbnails
     t.add(f"{y}/VID_0007.mp4.json", sidecar("VID_0007.mp4", ts(2019, 4, 17, 10)))
     # Albums: flat metadata.json and the older albumData form; the same photo as in the year folder.
     same = t.members[f"{ROOT}/{y}/IMG_0001.jpg"]

@@ -16,7 +16,7 @@ import pytest
 
 from conftest import CLI, assert_one_error_line
 from google_emulator import Emulator, Media
-from images import jpeg_bytes
+from images import clip_bytes, jpeg_bytes
 from photofs.jobs.scan import scan
 from photofs.sources.google.client import GoogleClient, load_credentials
 
@@ -216,7 +216,7 @@ def user_picks(emu, ids, after=0.2):
 def test_pick_indexes_and_thumbnails_then_deletes_the_session(library, emu, tmp_path, token, capsys, monkeypatch):
     from photofs.vfs import PhotoVFS
     fill(emu, n_weeks=2, per_week=2)
-    emu.add(Media("v1", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), b"\0\0\0\x18ftyp", mime="video/mp4"))
+    emu.add(Media("v1", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), clip_bytes(seconds=1), mime="video/mp4"))
     user_picks(emu, ["m0000", "m0003", "v1"])
     import webbrowser
     opened = []
@@ -228,6 +228,7 @@ def test_pick_indexes_and_thumbnails_then_deletes_the_session(library, emu, tmp_
     assert "https://photos.google.com/picker/" in out and "3 new" in out
     items = {i.source_id: i for i in library.catalog.items()}
     assert set(items) == {"m0000", "m0003", "v1"} and items["m0000"].state == "thumbnailed"
+    assert items["v1"].state == "thumbnailed" and items["v1"].kind == "video"  # from its `=w-h` frame
     assert items["m0000"].original_name == "PXL_0000.jpg" and items["m0000"].week == 1508
     assert emu.sessions == {}  # cleaned up
     vfs = PhotoVFS(library.path, refresh_seconds=0)
@@ -294,7 +295,8 @@ def test_scanned_items_get_thumbnails_and_reach_the_nas(nas_lib, emu, tmp_path):
     from photofs.jobs.thumbs import make_thumbs
     lib, nas = nas_lib
     fill(emu, n_weeks=1)
-    emu.add(Media("v9", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), b"\0\0\0\x18ftyp clip", mime="video/mp4"))
+    clip_data = clip_bytes(seconds=2)
+    emu.add(Media("v9", "clip.mp4", dt.datetime(2019, 4, 9, tzinfo=UTC), clip_data, mime="video/mp4"))
     creds_dir = lib.path / "credentials"
     emu.token_file(creds_dir / "token.json")
     lib.settings.google_api_endpoint = emu.url
@@ -312,7 +314,8 @@ def test_scanned_items_get_thumbnails_and_reach_the_nas(nas_lib, emu, tmp_path):
     photo = next(i for i in reopened.catalog.items() if i.source_id == "m0000")
     assert hashlib.sha256(open(photo.nas_path, "rb").read()).hexdigest() == hashlib.sha256(emu.media["m0000"].content).hexdigest()
     clip = next(i for i in reopened.catalog.items() if i.source_id == "v9")
-    assert open(clip.nas_path, "rb").read() == b"\0\0\0\x18ftyp clip"  # =dv: the video itself
+    assert open(clip.nas_path, "rb").read() == clip_data  # =dv: the video itself
+    assert clip.frame_hashes and len(clip.frame_hashes) == 8 * 5  # a real frame thumbnail, hashes for near-duplicates
 
 
 def test_google_and_takeout_copies_are_one_item_either_way(library, emu, tmp_path, token):

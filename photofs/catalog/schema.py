@@ -250,7 +250,22 @@ MIGRATIONS.append(
     """
 )
 MIGRATIONS.append(
-    # 13: one effective week
+    # 13: what a video or an animation is.
+    #     duration in seconds, fps, codec (FFmpeg's name), animated (GIF/WebP with
+    #     several frames); frame_hashes: phashes of frames spread across a video
+    #     (uint64 each, little-endian), what video near-duplicates are found by;
+    #     burst_id: the burst a photo is a frame of (XMP BurstID, Apple's BurstUUID).
+    """
+    ALTER TABLE items ADD COLUMN duration REAL;
+    ALTER TABLE items ADD COLUMN fps REAL;
+    ALTER TABLE items ADD COLUMN codec TEXT;
+    ALTER TABLE items ADD COLUMN animated INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE items ADD COLUMN frame_hashes BLOB;
+    ALTER TABLE items ADD COLUMN burst_id TEXT;
+    """
+)
+MIGRATIONS.append(
+    # 14: one effective week
     #     per item. items.week stays the week every reader uses; week_source says where
     #     it came from: the capture time, or the user, who moved the photo into another
     #     week's folder. Until now such a move was only a /by-week/ pin: it becomes the

@@ -22,7 +22,7 @@ from photofs.errors import PhotofsError
 CATALOG_FILE = "catalog.sqlite"
 _ITEM_COLUMNS = [f.name for f in fields(Item)]
 _JSON_COLUMNS = {"warnings", "albums", "people"}
-_BOOL_COLUMNS = {"favorited", "archived", "trashed", "partner_shared"}
+_BOOL_COLUMNS = {"favorited", "archived", "trashed", "partner_shared", "animated"}
 # A verified NAS copy is recorded per file (catalog/files.py); re-indexing an item never clears it here.
 _KEPT_COLUMNS = {"nas_path", "nas_sha256", "nas_size", "archived_at"}
 # A source seen again (a re-import, a rescan) updates an item, but the week the user
@@ -164,10 +164,12 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
         return len(ids)
 
     def set_thumbnail(self, item_id: int, phash: str, thumb_size: int, dihedral: bytes | None = None,
-                      histogram: bytes | None = None) -> None:
+                      histogram: bytes | None = None, frame_hashes: bytes | None = None) -> None:
         with self.transaction() as db:
-            db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, state=?, error=NULL, updated_at=? "
-                       "WHERE id=?", (phash, thumb_size, dihedral, histogram, str(ItemState.THUMBNAILED), time.time(), item_id))
+            db.execute("UPDATE items SET phash=?, thumb_size=?, dihedral=?, histogram=?, frame_hashes=?, state=?, "
+                       "error=NULL, updated_at=? WHERE id=?",
+                       (phash, thumb_size, dihedral, histogram, frame_hashes, str(ItemState.THUMBNAILED), time.time(),
+                        item_id))
 
     def set_thumb_size(self, item_id: int, thumb_size: int) -> None:
         """The served thumbnail's size after its record changed (restamped after an archive)."""

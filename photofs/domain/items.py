@@ -64,7 +64,7 @@ class Item:
     nas_size: int | None = None
     archived_at: float | None = None
     url: str | None = None
-    kind: str = "photo"               # photo | video
+    kind: str = "photo"               # photo | raw | video (domain/media.py kind_of)
     description: str | None = None
     people: list[str] = field(default_factory=list)
     favorited: bool = False
@@ -73,6 +73,12 @@ class Item:
     title: str | None = None          # Google's title, as the sidecar says it (original_name is a safe file name)
     time_zone_source: str | None = None   # where taken_at is seen: exif | gps | library (domain/local_time.py)
     partner_shared: bool = False      # a partner's photo, shared into this library (Google partner sharing)
+    duration: float | None = None     # seconds: videos and animations
+    fps: float | None = None          # a video's frame rate
+    codec: str | None = None          # a video's codec, FFmpeg's name (h264, hevc, vp9, av1 ...)
+    animated: bool = False            # an animated GIF or WebP (its thumbnail is the first frame)
+    frame_hashes: bytes | None = None  # a video's frame phashes across the clip (uint64 each, little-endian)
+    burst_id: str | None = None       # the burst it is a frame of (Google Camera's XMP BurstID, Apple's BurstUUID)
 
 
 @dataclass

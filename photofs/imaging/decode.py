@@ -1,6 +1,7 @@
 """Opening images safely and fast.
 
-- HEIC/HEIF through pillow-heif.
+- HEIC/HEIF through pillow-heif, JPEG XL through pillow-jxl-plugin; AVIF, GIF,
+  WebP, BMP, PNG, TIFF and JPEG through Pillow itself (an animation shows its first frame).
 - A size check on the header before any pixel is decoded (decompression bombs).
 - JPEG DCT scaling (`Image.draft`) so a 12 MP JPEG decodes at 1/2..1/8 size.
 - EXIF orientation applied, so thumbnails and hashes see the photo upright.
@@ -11,10 +12,15 @@ from __future__ import annotations
 import io
 import warnings
 
+import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pillow_heif import register_heif_opener
 
 register_heif_opener()
+try:  # JPEG XL: optional, a plugin (Pillow itself has no JPEG XL decoder)
+    import pillow_jxl  # noqa: F401  (registers the JXL format with Pillow)
+except ImportError:
+    pass
 # We enforce our own limit (settings.max_pixels) with a clear message; Pillow's
 # warning at half its limit would otherwise pass silently.
 Image.MAX_IMAGE_PIXELS = None
@@ -67,7 +73,9 @@ def _flatten(img: Image.Image) -> Image.Image:
         background = Image.new("RGB", rgba.size, (255, 255, 255))
         background.paste(rgba, mask=rgba.getchannel("A"))
         return background
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        # 16-bit greyscale (some scans and TIFFs): scale into 8 bits.
-        return img.point(lambda v: v / 256).convert("L").convert("RGB")
+    if img.mode in ("I;16", "I;16B", "I;16L", "I;16N", "I"):
+        # 16-bit greyscale (some scans and TIFFs): the top 8 bits. numpy reads every
+        # byte order; Pillow's point() takes none of the I;16 variants but I;16.
+        grey = np.asarray(img).astype(np.int64)
+        return Image.fromarray((np.clip(grey, 0, 65535) >> 8).astype(np.uint8), "L").convert("RGB")
     return img.convert("RGB")

@@ -25,6 +25,7 @@ RECORD_FIELDS = (
     "source", "source_id", "original_name", "size", "mtime_ns", "sha256", "mime", "width", "height",
     "make", "model", "gps_lat", "gps_lon", "gps_alt", "taken_at", "tz_offset_min", "time_source",
     "albums", "nas_path", "nas_sha256", "url", "phash", "kind", "title", "time_zone_source", "partner_shared",
+    "duration", "fps", "codec", "animated", "frame_hashes", "burst_id",
 )
 FILE_FIELDS = ("role", "name", "size", "sha256", "nas_path", "nas_sha256", "nas_size")
 MAX_TEXT = 256  # a camera's Make can be 60 kB of garbage; EXIF must stay under 64 kB
@@ -44,6 +45,8 @@ def record_of(item: Item, files: list[ItemFile] | None = None) -> dict:
 def _clean(value):
     if isinstance(value, TimeSource):
         return str(value)
+    if isinstance(value, bytes):  # a video's frame hashes: JSON has no bytes
+        return value.hex()
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, str):
@@ -66,6 +69,9 @@ def item_from_record(record: dict) -> Item:
     data = {k: record.get(k) for k in RECORD_FIELDS if k in record}
     data["time_source"] = TimeSource(data.get("time_source") or "none")
     data["albums"] = list(data.get("albums") or [])
+    data["kind"] = data.get("kind") or "photo"          # records from before videos were items
+    data["animated"] = bool(data.get("animated"))
+    data["frame_hashes"] = bytes.fromhex(data["frame_hashes"]) if data.get("frame_hashes") else None
     return Item(**data)
 
 

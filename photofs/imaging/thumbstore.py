@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -18,14 +19,19 @@ import piexif
 
 from photofs.domain.items import Item, ItemFile
 from photofs.imaging.exif_record import exif_bytes, insert_exif
-from photofs.imaging.placeholder import placeholder
-from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, thumbnail_of
+from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, video_still_thumbnail
+
+# open_original(item): a context manager that yields a seekable binary file of the original.
+OpenOriginal = Callable[[Item], AbstractContextManager]
 
 
 class ThumbStore:
     def __init__(self, folder: Path, size_limit_mb: int, long_side: int, max_pixels: int, tz: ZoneInfo,
-                 read_original: Callable[[Item], bytes], files_of: Callable[[Item], list[ItemFile]] = lambda item: []):
+                 read_original: Callable[[Item], bytes], open_original: OpenOriginal | None = None,
+                 files_of: Callable[[Item], list[ItemFile]] = lambda item: []):
         self.read_original = read_original
+        # Videos are read through a file, so only the frames a thumbnail needs are read.
+        self.open_original = open_original or (lambda item: io.BytesIO(read_original(item)))
         self.files_of = files_of  # the record lists every file of the item with its NAS copy
         self.cache = diskcache.Cache(str(folder), size_limit=size_limit_mb * 1024 * 1024,
                                      eviction_policy="least-recently-used")
@@ -46,14 +52,20 @@ class ThumbStore:
     def has(self, item: Item) -> bool:
         return self.key(item) in self.cache
 
-    def make(self, item: Item, original: bytes | None = None) -> tuple[bytes, Thumbnail]:
-        """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed)."""
-        if item.kind in ("video", "raw"):  # until their decoders land: a clear placeholder
-            thumb = thumbnail_of(placeholder(item, self.long_side), self.long_side)
+    def make(self, item: Item, original: bytes | None = None, frame: bytes | None = None) -> tuple[bytes, Thumbnail]:
+        """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed).
+        `frame` is a still of a video's frame (Google's `=w-h` of a video) to use instead of the video."""
+        if frame is not None:
+            thumb = video_still_thumbnail(frame, self.long_side, self.max_pixels)
+        elif original is not None:
+            thumb = make_thumbnail(original, self.long_side, self.max_pixels, item.kind)
+        elif item.kind in ("video", "raw"):  # read as a file: a few frames, or just the RAW's preview
+            with self.open_original(item) as fp:
+                thumb = make_thumbnail(fp, self.long_side, self.max_pixels, item.kind)
         else:
-            data = original if original is not None else self.read_original(item)
-            thumb = make_thumbnail(data, self.long_side, self.max_pixels)
-        final = self._stamped(replace(item, phash=thumb.phash), thumb.pixels_jpeg)
+            thumb = make_thumbnail(self.read_original(item), self.long_side, self.max_pixels, item.kind)
+        recorded = replace(item, phash=thumb.phash, frame_hashes=thumb.frames or item.frame_hashes)
+        final = self._stamped(recorded, thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
         return final, thumb
 

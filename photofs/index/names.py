@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from photofs.sources.takeout.sidecar_match import unedited
+
 _KNOWN = [
     (re.compile(r"^(IMG|VID|PTT|AUD)-\d{8}-WA\d+", re.I), "WhatsApp"),
     (re.compile(r"^(Screenshot|Screen Shot|Bildschirmfoto|Capture d.écran|Schermafbeelding|Captura de pantalla)", re.I),
@@ -88,3 +90,25 @@ def _parts_of_stem(s: str) -> tuple[str, int, int]:
         return s, -1, 0
     digits = m.group(2)[-15:]
     return m.group(1) + AROUND + m.group(3), int(digits), len(digits)
+
+
+_BURST_ID = re.compile(r"BURST(\d{14,})", re.I)          # Google Camera: 00001IMG_00001_BURST20190412101112345
+_BURST_SHOT = re.compile(r"(\d{8})_(\d{6})")           # older Android: IMG_20190412_101112_BURST002
+
+
+def burst_key(name: str) -> int:
+    """The shot a burst frame belongs to, from its name (frames of one burst share it); -1 for none.
+    (Apple's burst UUID and Google's XMP BurstID are in the file, not the name.)"""
+    m = _BURST_ID.search(name)
+    if m:
+        return int(m.group(1)[:18])
+    if "burst" in name.lower():
+        shot = _BURST_SHOT.search(name)
+        if shot:
+            return int(shot.group(1) + shot.group(2))
+    return -1
+
+
+def is_edited(name: str) -> bool:
+    """An `-edited` copy (in any of Google's languages), whose original is the same name without it."""
+    return unedited(name) is not None

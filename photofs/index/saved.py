@@ -29,7 +29,7 @@ from filelock import FileLock, Timeout
 from photofs.catalog import Catalog
 from photofs.index.snapshot import COLUMNS, Snapshot
 
-FORMAT = 3  # 3: name_digits
+FORMAT = 4  # 3: name_digits; 4: the videos' frame hashes beside the rows
 SIMILAR_FORMAT = 2  # the saved grouping's own: a snapshot format change need not cost a regrouping
 ARRAYS = (*Snapshot.ROW_ARRAYS, *Snapshot.SIDE_ARRAYS)
 log = logging.getLogger(__name__)
@@ -205,16 +205,15 @@ def save_merged(folder: Path, snap: Snapshot, removed: np.ndarray, part: Snapsho
                             if len(rows):
                                 chunk[~mine] = _read_rows(old, dtype, row_shape, rows)
                             out.write(chunk.tobytes())
-                for id_key, code_key in (("album_ids", "album_codes"), ("loose_ids", "loose_parent")):
-                    ids, codes = np.asarray(getattr(snap, id_key)), np.asarray(getattr(snap, code_key))
-                    stay = ~np.isin(ids, np.asarray(snap.ids)[removed])
-                    np.concatenate([ids[stay], getattr(part, id_key)]).astype(ids.dtype).tofile(tmp / f"{id_key}.bin")
-                    np.concatenate([codes[stay], getattr(part, code_key)]).astype(codes.dtype).tofile(
-                        tmp / f"{code_key}.bin")
                 layout = {k: [meta["arrays"][k][0], [total, *meta["arrays"][k][1][1:]]] for k in Snapshot.ROW_ARRAYS}
-                for k in Snapshot.SIDE_ARRAYS:
-                    dtype = meta["arrays"][k][0]
-                    layout[k] = [dtype, [os.path.getsize(tmp / f"{k}.bin") // np.dtype(dtype).itemsize]]
+                gone = np.asarray(snap.ids)[removed]
+                for group in Snapshot.SIDE_GROUPS:
+                    stay = ~np.isin(np.asarray(getattr(snap, group[0])), gone)
+                    for k in group:
+                        old = np.asarray(getattr(snap, k))
+                        merged = np.concatenate([old[stay], np.asarray(getattr(part, k)).reshape(-1, *old.shape[1:])])
+                        merged.astype(old.dtype).tofile(tmp / f"{k}.bin")
+                        layout[k] = [meta["arrays"][k][0], list(merged.shape)]
                 _write_meta(tmp, {**meta, **extra, "generation": uuid.uuid4().hex, "fingerprint": fingerprint,
                                   "arrays": layout, "names": part.names(), "sorted_rows": total})
                 _swap_in(folder, tmp)
@@ -337,15 +336,22 @@ def _unchanged(snap: Snapshot, part: Snapshot) -> np.ndarray:
         a, b = np.asarray(getattr(snap, k))[rows], np.asarray(getattr(part, k))[mine]
         equal = (a == b) | ((a != a) & (b != b)) if a.dtype.kind == "f" else a == b
         same &= equal.reshape(len(rows), -1).all(axis=1)
-    for id_key, code_key in (("album_ids", "album_codes"), ("loose_ids", "loose_parent")):
+    for id_key, *value_keys in Snapshot.SIDE_GROUPS:
         old_ids, new_ids = np.asarray(getattr(snap, id_key)), np.asarray(getattr(part, id_key))
         at_old, at_new = np.isin(old_ids, ids), np.isin(new_ids, ids)
-        old = set(zip(old_ids[at_old].tolist(), np.asarray(getattr(snap, code_key))[at_old].tolist()))
-        new = set(zip(new_ids[at_new].tolist(), np.asarray(getattr(part, code_key))[at_new].tolist()))
-        differ = {i for i, _ in old ^ new}
+        old = set(_side_entries(snap, id_key, value_keys, at_old))
+        new = set(_side_entries(part, id_key, value_keys, at_new))
+        differ = {i for i, *_ in old ^ new}
         if differ:
             same &= ~np.isin(ids, np.fromiter(differ, np.int64, len(differ)))
     return ids[same]
+
+
+def _side_entries(snap: Snapshot, id_key: str, value_keys, at: np.ndarray):
+    """(id, values...) of the side entries selected by `at`, comparable: a 2-D row as a tuple,
+    NaN (an unknown duration, never equal to itself) as None."""
+    columns = [np.asarray(getattr(snap, k))[at].tolist() for k in (id_key, *value_keys)]
+    return zip(*([tuple(v) if isinstance(v, list) else None if v != v else v for v in c] for c in columns))
 
 
 def forget_similar(folder: Path, settings) -> None:

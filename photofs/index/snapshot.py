@@ -4,6 +4,7 @@ interned: each array holds a small integer code into a list of distinct values."
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -13,12 +14,17 @@ import numpy as np
 from photofs.catalog import Catalog
 from photofs.imaging import colour
 from photofs.imaging.similarity import VARIANTS
+from photofs.imaging.video import FRAME_HASHES
 from photofs.index.groupings import collections_of, folder_gallery, resolution_group
-from photofs.index.names import name_keys
+from photofs.index.names import burst_key, is_edited, name_keys
 
 NO_WEEK = np.iinfo(np.int64).min  # marks an undated item in `week`
 COLUMNS = ("id", "phash", "taken_at", "week", "thumb_size", "width", "height", "size",
-           "original_name", "source_id", "albums", "dihedral", "histogram", "kind")
+           "original_name", "source_id", "albums", "dihedral", "histogram", "kind", "frame_hashes", "duration",
+           "source", "burst_id")
+# Bits of Snapshot.stack: what an item is, for naming a group's kinds and choosing its best photo.
+STACK_RAW, STACK_EDITED, STACK_REENCODED = 1, 2, 4
+_REENCODING_SOURCES = ("library", "picker")  # Google's download of an item is a re-encode, never the original
 
 
 @dataclass
@@ -37,11 +43,16 @@ class Snapshot:
     name_prefix: np.ndarray  # int32 code into name_prefixes: the name around its last number (index/names.py)
     name_number: np.ndarray  # int64 the last number in the name, -1 if none
     name_digits: np.ndarray  # int8 how many digits that number is written with (IMG_0004: 4)
-    is_video: np.ndarray     # bool: a placeholder thumbnail, never a near-duplicate
+    is_video: np.ndarray     # bool: a video (grouped by its frame hashes, never by its thumbnail's phash)
+    stack: np.ndarray        # int8 STACK_* bits: a RAW, an -edited copy, Google's re-encode
+    burst: np.ndarray        # int64 the burst shot it is a frame of (index/names.burst_key), -1 none
     album_ids: np.ndarray    # int64 ids, with album_codes: albums (Takeout, Picker), one entry per membership
     album_codes: np.ndarray  # int32 code into gallery_names
     loose_ids: np.ndarray    # int64 ids of folder photos in no album, with
     loose_parent: np.ndarray  # int32 code into parent_names: their folder (a gallery unless generic or a collection)
+    video_ids: np.ndarray    # int64 ids of the videos with frame hashes (few: kept beside the rows, not in them)
+    video_frames: np.ndarray  # (m, FRAME_HASHES) uint64 phashes of frames spread across each
+    video_duration: np.ndarray  # float64 seconds (NaN unknown)
     colour_names: list[str] = field(default_factory=list)
     resolution_names: list[str] = field(default_factory=list)
     name_group_names: list[str] = field(default_factory=list)
@@ -53,8 +64,12 @@ class Snapshot:
     sorted_rows: int = -1
 
     ROW_ARRAYS = ("ids", "phash", "taken", "week", "size", "pixels", "orig_size", "dihedral", "colour", "resolution",
-                  "name_group", "name_prefix", "name_number", "name_digits", "is_video")
-    SIDE_ARRAYS = ("album_ids", "album_codes", "loose_ids", "loose_parent")
+                  "name_group", "name_prefix", "name_number", "name_digits", "is_video", "stack", "burst")
+    SIDE_ARRAYS = ("album_ids", "album_codes", "loose_ids", "loose_parent", "video_ids", "video_frames",
+                   "video_duration")
+    # Side arrays in groups that go together, each led by its item ids.
+    SIDE_GROUPS = (("album_ids", "album_codes"), ("loose_ids", "loose_parent"),
+                   ("video_ids", "video_frames", "video_duration"))
     NAME_LISTS = ("colour_names", "resolution_names", "name_group_names", "name_prefixes", "gallery_names",
                   "parent_names")
 
@@ -131,10 +146,14 @@ class Snapshot:
         names = names or {}
         intern = {k: Interner(list(names.get(k, []))) for k in
                   ("resolution_names", "name_group_names", "name_prefixes", "gallery_names", "parent_names")}
-        parts, albums, loose = [], ([], []), ([], [])
+        parts, albums, loose, videos = [], ([], []), ([], []), ([], [], [])
         for rows in chunks:
             parts.append(_arrays(rows, intern))
             for r in rows:
+                if r[13] == "video" and r[14] and len(r[14]) == 8 * FRAME_HASHES:
+                    videos[0].append(r[0])
+                    videos[1].append(r[14])
+                    videos[2].append(np.nan if r[15] is None else r[15])
                 names_of = json.loads(r[10]) if r[10] else []
                 for g in (a.replace("/", "_") for a in names_of if a):
                     albums[0].append(r[0])
@@ -148,8 +167,12 @@ class Snapshot:
             cols = [np.empty(0, t) for t in (np.int64, np.uint64, np.float64, np.int64, np.int64, np.int64, np.int64)]
             cols.append(np.empty((0, len(VARIANTS)), np.uint64))
             cols += [np.empty(0, np.int32)] * 4 + [np.empty(0, np.int64), np.empty(0, np.int8), np.empty(0, bool)]
+            cols += [np.empty(0, np.int8), np.empty(0, np.int64)]
         return cls(*cols, np.array(albums[0], np.int64), np.array(albums[1], np.int32),
                    np.array(loose[0], np.int64), np.array(loose[1], np.int32),
+                   np.array(videos[0], np.int64),
+                   np.frombuffer(b"".join(videos[1]), "<u8").reshape(-1, FRAME_HASHES).astype(np.uint64),
+                   np.array(videos[2], np.float64),
                    colour.GROUP_NAMES, intern["resolution_names"].names, intern["name_group_names"].names,
                    intern["name_prefixes"].names, intern["gallery_names"].names, intern["parent_names"].names)
 
@@ -159,12 +182,11 @@ class Snapshot:
     def without(self, item_ids: np.ndarray) -> "Snapshot":
         """The snapshot less some items (changed or gone)."""
         keep = ~np.isin(self.ids, item_ids)
-        side = {k: getattr(self, k) for k in self.SIDE_ARRAYS}
-        album_keep = ~np.isin(side["album_ids"], item_ids)
-        loose_keep = ~np.isin(side["loose_ids"], item_ids)
-        return Snapshot(*(getattr(self, k)[keep] for k in self.ROW_ARRAYS),
-                        side["album_ids"][album_keep], side["album_codes"][album_keep],
-                        side["loose_ids"][loose_keep], side["loose_parent"][loose_keep], **self.names(),
+        side = {}
+        for group in self.SIDE_GROUPS:
+            stay = ~np.isin(getattr(self, group[0]), item_ids)
+            side.update({k: getattr(self, k)[stay] for k in group})
+        return Snapshot(*(getattr(self, k)[keep] for k in self.ROW_ARRAYS), **side, **self.names(),
                         sorted_rows=int(keep[:self.sorted_rows].sum()))
 
     def changes_from(self, old: "Snapshot", changed: np.ndarray):
@@ -249,4 +271,18 @@ def _arrays(rows: list[tuple], intern: dict[str, Interner]) -> tuple[np.ndarray,
         np.fromiter((k[2] for k in keys), np.int64, n),
         np.fromiter((k[3] for k in keys), np.int8, n),
         np.fromiter((r[13] == "video" for r in rows), bool, n),
+        np.fromiter((_stack(r) for r in rows), np.int8, n),
+        np.fromiter((_burst(r) for r in rows), np.int64, n),
     )
+
+
+def _burst(row: tuple) -> int:
+    """The burst shot as a number: the file's own burst id (63 bits of its SHA-1), else from the name."""
+    if row[17]:
+        return int.from_bytes(hashlib.sha1(row[17].encode("utf-8")).digest()[:8], "little") >> 1
+    return burst_key(row[8])
+
+
+def _stack(row: tuple) -> int:
+    return ((STACK_RAW if row[13] == "raw" else 0) | (STACK_EDITED if is_edited(row[8]) else 0)
+            | (STACK_REENCODED if row[16] in _REENCODING_SOURCES else 0))

@@ -107,17 +107,18 @@ def _index(lib, client, http, session_id: str, picked: dict, summary: JobSummary
         return
     cat.upsert(item)
     summary.counts["new"] += 1
-    if item.kind == "video":
-        data = None
-    else:
-        data = _fetch(client, http, session_id, picked, media.get("baseUrl", ""), "=w256-h256")
+    # A video's `=w-h` is a still of its frame: enough for the thumbnail, without its bytes.
+    data = _fetch(client, http, session_id, picked, media.get("baseUrl", ""), "=w256-h256")
     try:
-        jpeg, thumb = lib.thumbs.make(item, original=data)
+        if item.kind == "video":
+            jpeg, thumb = lib.thumbs.make(item, frame=data)
+        else:
+            jpeg, thumb = lib.thumbs.make(item, original=data)
     except BadImage as e:
         cat.set_error(item.id, str(e))
         summary.problem(item.original_name, str(e))
         return
-    cat.set_thumbnail(item.id, thumb.phash, len(jpeg), thumb.dihedral, thumb.histogram)
+    cat.set_thumbnail(item.id, thumb.phash, len(jpeg), thumb.dihedral, thumb.histogram, thumb.frames)
     summary.counts["thumbnails"] += 1
 
 

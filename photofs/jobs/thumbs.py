@@ -12,6 +12,7 @@ from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
 from photofs.sources.google.client import QuotaSpent
 from photofs.imaging.decode import BadImage
+from photofs.imaging.decoder_log import decoder_messages
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.sources.registry import source_of
@@ -19,8 +20,16 @@ from photofs.sources.registry import source_of
 
 def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None) -> JobSummary:
     """Thumbnails for the items of `weeks` (inclusive), or of every item when None."""
-    cat, store = lib.catalog, lib.thumbs
     summary = JobSummary("thumbs")
+    with decoder_messages(lib.log_path, "thumbs") as said:
+        _make_thumbs(lib, weeks, progress, summary)
+    if said.count:
+        summary.counts["decoder warnings (in photofs.log)"] = said.count
+    return summary
+
+
+def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary) -> None:
+    cat, store = lib.catalog, lib.thumbs
     todo = []
     for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
         if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
@@ -53,11 +62,10 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
             summary.counts["not reachable"] += 1
             summary.problem(item.source_id, f"cannot read original: {getattr(e, 'strerror', None) or e}; will retry next run")
             continue
-        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram)
+        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram, thumb.frames)
         summary.counts["made"] += 1
     if any(source_of(i).kind == "google" for i in todo):
         from photofs.jobs.twins import join_google_twins
         joined = join_google_twins(lib)
         if joined:
             summary.counts["Google items found to be Takeout photos"] = joined
-    return summary

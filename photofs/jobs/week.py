@@ -94,7 +94,8 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     groups = similar_groups_of_week(lib, week)
     lines = [f"week {cal.folder_name(week)}:", "  " + thumbs.as_text()]
     if groups:
-        lines.append(f"  near-duplicates to look at in /by-similar/: {', '.join(groups)}")
+        lines.append("  near-duplicates to look at in /by-similar/:")
+        lines += [f"    {name} (best: {why})" for name, why in groups.items()]
     archived = None
     failures: list[str] = []
     if lib.settings.nas_path:
@@ -128,8 +129,8 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     summary = {"thumbs": thumbs.counts, "similar groups": len(groups),
                "archived": dict(archived.counts) if archived else None, "worksheet": sheet["offered"],
                "state": state.label, "reviewed": not left}
-    return {"week": week, "folder": cal.folder_name(week), "summary": summary, "similar_groups": groups,
-            "failures": failures, "text": "\n".join(lines)}
+    return {"week": week, "folder": cal.folder_name(week), "summary": summary, "similar_groups": list(groups),
+            "similar_best_because": groups, "failures": failures, "text": "\n".join(lines)}
 
 
 def similar_tree(lib: LibraryFolder):
@@ -139,9 +140,11 @@ def similar_tree(lib: LibraryFolder):
     return snap, by_similar.saved_tree(lib.index_path, snap, lib.settings, lib.catalog)
 
 
-def similar_groups_of_week(lib: LibraryFolder, week: int) -> list[str]:
+def similar_groups_of_week(lib: LibraryFolder, week: int) -> dict[str, str]:
+    """The /by-similar/ groups that hold photos of `week`: name -> why its best photo leads it."""
+    from photofs.views.by_similar import why_best
     snap, tree = similar_tree(lib)
-    return [path[0] for path, rows in tree.leaves.items() if (snap.week[rows] == week).any()]
+    return {path[0]: why_best(snap, rows) for path, rows in tree.leaves.items() if (snap.week[rows] == week).any()}
 
 
 def _logger(lib: LibraryFolder) -> logging.Logger:

@@ -5,8 +5,17 @@ Two photos are neighbours when their 64-bit phashes differ in at most
 rotation of the other (hashes of the 7 variants are made at thumbnail time).
 A group is a connected set of two or more neighbours; single photos are not
 listed. The folder is named after the group's best photo (most pixels, then the
-largest original) and says its size and kinds of match:
-`<phash>_<n>-photos_near+mirrored+rotated`.
+original rather than Google's re-encode, then the largest file) and says its size
+and its kinds: `<phash>_<n>-photos_near+mirrored+rotated`. A pair that is a stack
+of one shot is named for what it is rather than how it matches: `burst` (frames of
+one burst), `raw+jpeg` (a RAW and the JPEG of the same name), `edited` (an
+`-edited` copy and its original), `live` (a still and a video of the same name taken
+together that came as two items, such as a Live Photo's halves from two sources).
+
+Videos are not compared by their thumbnails but by frames spread across them
+(Czkawka's rule): two videos are neighbours, of kind `video`, when their durations
+are within 20 % and most of their frame hashes, position by position, are within
+the threshold. A sub-clip is not a copy; a re-encode at another size is.
 """
 
 from __future__ import annotations
@@ -22,11 +31,16 @@ from photofs.imaging.similarity import VARIANTS
 from photofs.index import saved
 from photofs.index.hamming import HammingIndex, self_pairs
 from photofs.index.hamming import estimate_seconds as estimate_seconds_of
-from photofs.index.snapshot import Snapshot, same_rows
+from photofs.index.snapshot import STACK_EDITED, STACK_RAW, STACK_REENCODED, Snapshot, same_rows
 from photofs.views.folders import FolderTree, runs
 
 NAME = "by-similar"
-KIND_ORDER = ("near", "mirrored", "rotated")
+# Saved pairs store the index of the first four: append only. The stack kinds are
+# worked out from the snapshot when the tree is made, never saved.
+KIND_ORDER = ("near", "mirrored", "rotated", "video", "burst", "raw+jpeg", "edited", "live")
+LIVE_SECONDS = 3.0  # a Live Photo's still and video are taken together
+VIDEO_DURATION_SHARE = 0.2  # durations within 20 % of the longer one
+VIDEO_MIN_FRAMES = 3        # of video.FRAME_HASHES (5): most frames alike
 
 
 _GROUP_NAME = re.compile(r"([0-9a-f]{16})_\d+-photos_[a-z+]+")
@@ -44,19 +58,76 @@ class SimilarTree(FolderTree):
 
 def neighbour_pairs(snap: Snapshot, threshold: int, flips: bool = True):
     """(a, b, kind index) of neighbouring rows, a != b, enough to connect every group.
-    Videos (placeholder thumbnails, all alike) take no part.
+    Videos take part through their frames only (video_pairs).
 
     Photos with identical hashes are joined to the first of them and searched once:
     a thousand copies of one screenshot cost one hash, not half a million pairs."""
     photos = np.flatnonzero(~snap.is_video)
-    unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
-    same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
-    pairs = [(photos[first[inverse[same]]], photos[same], np.zeros(len(same), np.int8))]
-    a, b, _ = self_pairs(unique, threshold)
-    pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
-    if flips and len(photos):
-        pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
+    pairs = [video_pairs(snap, threshold), live_pairs(snap, photos, np.flatnonzero(snap.is_video))]
+    if len(photos):
+        unique, first, inverse = np.unique(snap.phash[photos], return_index=True, return_inverse=True)
+        same = np.flatnonzero(first[inverse] != np.arange(len(photos)))
+        pairs.append((photos[first[inverse[same]]], photos[same], np.zeros(len(same), np.int8)))
+        a, b, _ = self_pairs(unique, threshold)
+        pairs.append((photos[first[a]], photos[first[b]], np.zeros(len(a), np.int8)))
+        if flips:
+            pairs.append(_flip_pairs(snap, photos, HammingIndex(unique), photos[first], threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
+
+
+def live_pairs(snap: Snapshot, photos: np.ndarray, videos: np.ndarray):
+    """(photo, video, kind `live`) of `photos` and `videos` rows with the same name stem taken
+    within LIVE_SECONDS: the two halves of one Live or motion photo that arrived as two items
+    (one source had the still, another the video). Joined through the videos, which are few."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    if not len(photos) or not len(videos):
+        return empty
+    prefix, number, taken = np.asarray(snap.name_prefix), np.asarray(snap.name_number), np.asarray(snap.taken)
+    by_name: dict[tuple[int, int], list[int]] = {}
+    for row in videos.tolist():
+        by_name.setdefault((int(prefix[row]), int(number[row])), []).append(row)
+    names = np.array(list(by_name), np.int64).reshape(-1, 2)
+    maybe = photos[np.isin(prefix[photos], names[:, 0].astype(prefix.dtype), kind="table")]
+    maybe = maybe[np.isin(number[maybe], names[:, 1])]
+    a, b = [], []
+    for row in maybe.tolist():
+        for video in by_name.get((int(prefix[row]), int(number[row])), ()):
+            if abs(taken[row] - taken[video]) <= LIVE_SECONDS:  # NaN (undated) never is
+                a.append(row)
+                b.append(video)
+    return np.array(a, np.int64), np.array(b, np.int64), np.full(len(a), KIND_ORDER.index("live"), np.int8)
+
+
+def video_pairs(snap: Snapshot, threshold: int):
+    """(a, b, kind `video`) of every pair of videos that are near-duplicates: durations within
+    VIDEO_DURATION_SHARE and at least VIDEO_MIN_FRAMES frame hashes within the threshold,
+    frame k against frame k. Videos are few, so every pair is searched per frame position."""
+    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    ids = np.asarray(snap.video_ids)
+    seen = np.isin(ids, np.asarray(snap.ids))
+    if seen.sum() < 2:
+        return empty
+    rows = snap.rows_of(ids[seen])
+    frames, duration = np.asarray(snap.video_frames)[seen], np.asarray(snap.video_duration)[seen]
+    m = len(rows)
+    matches = []
+    for k in range(frames.shape[1]):
+        column = frames[:, k]
+        qi, ci, _ = HammingIndex(column).pairs(column, threshold)
+        keep = (qi < ci) & (column[qi] != 0) & (column[ci] != 0)  # 0: a frame that could not be decoded
+        matches.append(qi[keep].astype(np.int64) * m + ci[keep])
+    if not matches:
+        return empty
+    pair, count = np.unique(np.concatenate(matches), return_counts=True)
+    pair = pair[count >= VIDEO_MIN_FRAMES]
+    a, b = pair // m, pair % m
+    da, db = duration[a], duration[b]
+    # An unknown duration (not read at indexing) leaves it to the frames, which were taken at
+    # the same shares of each clip's own length: a sub-clip's frames differ anyway.
+    unknown = ~(da > 0) | ~(db > 0)
+    close = unknown | (np.abs(da - db) <= VIDEO_DURATION_SHARE * np.maximum(da, db))
+    a, b = a[close], b[close]
+    return rows[a], rows[b], np.full(len(a), KIND_ORDER.index("video"), np.int8)
 
 
 def _flip_pairs(snap: Snapshot, rows: np.ndarray, index: HammingIndex, row_of: np.ndarray, threshold: int):
@@ -84,7 +155,7 @@ def estimate_seconds(snap: Snapshot, threshold: int, flips: bool = True) -> floa
         runs_ = [dihedral[s:s + 4096] for s in starts.tolist()]
         sampled = sum(len(r) for r in runs_)
         variants = round(sum(int((r != 0).sum()) for r in runs_) * len(snap) / sampled)
-    return estimate_seconds_of(n, threshold, variants)
+    return estimate_seconds_of(n, threshold, variants) if n else 0.0  # videos alone: a few thousand at most
 
 
 def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool = True):
@@ -95,15 +166,22 @@ def pairs_of_rows(snap: Snapshot, rows: np.ndarray, threshold: int, flips: bool 
     is_video = np.asarray(snap.is_video)
     photos = np.flatnonzero(~is_video)
     rows = np.unique(rows)
-    rows = rows[~is_video[rows]]  # a mask: intersect1d would sort every photo's row again
-    empty = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    videos = (np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int8))
+    if is_video[rows].any():  # a changed video is compared with every video again (they are few)
+        videos = video_pairs(snap, threshold)
+        touched = np.isin(videos[0], rows) | np.isin(videos[1], rows)
+        videos = tuple(v[touched] for v in videos)
+    all_videos = np.flatnonzero(is_video)
+    live = [live_pairs(snap, rows[~is_video[rows]], all_videos), live_pairs(snap, photos, rows[is_video[rows]])]
+    videos = tuple(np.concatenate(x) for x in zip(videos, *live))
+    rows = rows[~is_video[rows]]
     if not len(rows) or not len(photos):
-        return empty
+        return videos
     index = HammingIndex(np.asarray(snap.phash)[photos])
     qi, ci, _ = index.pairs(np.asarray(snap.phash)[rows], threshold)
     a, b = rows[qi], photos[ci]
     keep = a != b
-    pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8))]
+    pairs = [(a[keep], b[keep], np.zeros(int(keep.sum()), np.int8)), videos]
     if flips:
         pairs.append(_flip_pairs(snap, rows, index, photos, threshold))
     return tuple(np.concatenate(x) for x in zip(*pairs))
@@ -114,6 +192,36 @@ def build(snap: Snapshot, threshold: int, flips: bool = True) -> SimilarTree:
     if n < 2:
         return tree_of_pairs(snap, *(np.empty(0, np.int64),) * 2, np.empty(0, np.int8))
     return tree_of_pairs(snap, *neighbour_pairs(snap, threshold, flips))
+
+
+def stack_kinds(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray) -> np.ndarray:
+    """Each pair's kind as what the two are, where they are one shot: frames of one burst,
+    a RAW and the JPEG of the same name, an -edited copy and its original; else how they match."""
+    stack, burst = np.asarray(snap.stack), np.asarray(snap.burst)
+    out = np.asarray(kind, np.int8).copy()
+    if not len(a):
+        return out
+    same_name = (np.asarray(snap.name_prefix)[a] == np.asarray(snap.name_prefix)[b]) & (
+        np.asarray(snap.name_number)[a] == np.asarray(snap.name_number)[b])  # stems compare without -edited
+    differ = stack[a] ^ stack[b]
+    out[same_name & ((differ & STACK_EDITED) != 0)] = KIND_ORDER.index("edited")
+    out[same_name & ((differ & STACK_RAW) != 0)] = KIND_ORDER.index("raw+jpeg")
+    out[(burst[a] >= 0) & (burst[a] == burst[b])] = KIND_ORDER.index("burst")
+    return out
+
+
+def why_best(snap: Snapshot, rows: np.ndarray) -> str:
+    """Why the group's first photo (the best, see tree_of_pairs) leads it, against the runner-up."""
+    best, next_ = int(rows[0]), int(rows[1])
+    pixels, size = np.asarray(snap.pixels), np.asarray(snap.orig_size)
+    reencoded = (np.asarray(snap.stack)[[best, next_]] & STACK_REENCODED) != 0
+    if pixels[best] > pixels[next_]:
+        return f"most pixels ({pixels[best] / 1e6:.1f} MP against {pixels[next_] / 1e6:.1f} MP)"
+    if reencoded[1] and not reencoded[0]:
+        return "as many pixels, and the original rather than Google's re-encode"
+    if size[best] > size[next_]:
+        return f"as many pixels, and the largest file ({size[best] / 1e6:.1f} MB against {size[next_] / 1e6:.1f} MB)"
+    return "alike in pixels and size: the first one indexed"
 
 
 def without_changed(tree: SimilarTree, remap) -> SimilarTree:
@@ -176,10 +284,12 @@ def tree_of_pairs(snap: Snapshot, a: np.ndarray, b: np.ndarray, kind: np.ndarray
     _, label = connected_components(graph, directed=False)
     sizes = np.bincount(label)
     kinds_of = {}
-    for lab, k in zip(label[a].tolist(), kind.tolist()):
+    for lab, k in zip(label[a].tolist(), stack_kinds(snap, a, b, kind).tolist()):
         kinds_of.setdefault(lab, set()).add(k)
     grouped = np.flatnonzero(sizes[label] >= 2)
-    order = grouped[np.lexsort((snap.ids[grouped], -snap.orig_size[grouped], -snap.pixels[grouped], label[grouped]))]
+    reencoded = (np.asarray(snap.stack)[grouped] & STACK_REENCODED) != 0
+    order = grouped[np.lexsort((snap.ids[grouped], -snap.orig_size[grouped], reencoded, -snap.pixels[grouped],
+                                label[grouped]))]
     labels = label[order]
     for s, e in runs(labels[1:] != labels[:-1], len(order)):
         rows = order[s:e]  # best photo first

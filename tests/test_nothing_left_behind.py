@@ -588,3 +588,49 @@ def test_a_catalog_from_before_item_files_keeps_its_verified_copies(tmp_path):
     assert len(b[0].places) == 3  # two in the part, one in Google
     assert [(f.role, f.name) for f in c] == [("original", "c.jpg")]
     cat.close()
+
+
+def test_videos_and_raw_from_a_folder_carry_their_own_metadata(nas_library, tmp_path, capsys):
+    lib, nas = nas_library
+    d = tmp_path / "phone"
+    d.mkdir()
+    (d / "VID_0001.mp4").write_bytes(clip_bytes(seed=7, seconds=2.0, size=(320, 240), fps=10,
+                                                metadata={"creation_time": "2021-06-05T12:30:00Z"}))
+    (d / "DSC_0009.DNG").write_bytes(dng_bytes(size=(320, 240)))  # 2021:06:05 14:30:00 +02:00, Paris
+    (d / "noisy.tif").write_bytes(_broken_tiff())
+    summary = add_folder(lib, d, progress=False)
+    items = {i["original_name"]: i for i in CLI(capsys, lib.path).json("items")}
+    clip, raw = items["VID_0001.mp4"], items["DSC_0009.DNG"]
+    assert clip["kind"] == "video" and abs(clip["duration"] - 2.0) < 0.3 and clip["codec"] == "h264"
+    assert clip["taken_at"].startswith("2021-06-05") and clip["time_source"] == "exif"
+    assert raw["kind"] == "raw" and raw["make"] == "PhotoCam" and raw["time_zone_source"] == "exif"
+    assert raw["taken_at"] == "2021-06-05T14:30:00+02:00"
+    assert "noisy.tif" in " ".join(summary.problems)  # one line for the broken file, in the summary
+
+
+def _broken_tiff() -> bytes:
+    """A TIFF header whose first IFD points past the end: libtiff complains, Pillow refuses."""
+    return b"II*\x00" + (10_000).to_bytes(4, "little") + b"\x00" * 16
+
+
+def test_a_photo_moved_to_another_week_is_archived_in_that_week(nas_library, tmp_path):
+    from photofs.vfs import PhotoVFS
+    lib, nas = nas_library
+    camera_folder(tmp_path / "DCIM")
+    add_folder(lib, tmp_path / "DCIM", progress=False)
+    make_thumbs(lib, progress=False)
+    live = next(i for i in lib.catalog.items() if i.original_name == "IMG_1234.HEIC")
+    week = lib.calendar.folder_name(live.week)
+    later = lib.calendar.folder_name(live.week + 3)
+    vfs = PhotoVFS(lib.path, refresh_seconds=0)
+    try:
+        name = next(n for n, _ in vfs.listdir(f"/by-week/{week}") if n.startswith(live.phash))
+        if later not in {n for n, _ in vfs.listdir("/by-week")}:
+            vfs.mkdir(f"/by-week/{later}")
+        vfs.rename(f"/by-week/{week}/{name}", f"/by-week/{later}/{name}")
+    finally:
+        vfs.close()
+    assert lib.catalog.get(live.id).week == live.week + 3
+    archive(lib, progress=False)
+    still, video = next(nas.rglob("IMG_1234.HEIC")), next(nas.rglob("IMG_1234.MOV"))
+    assert still.parent.name == later and video.parent == still.parent

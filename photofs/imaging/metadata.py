@@ -68,7 +68,10 @@ class HeaderMetadata:
             item.gps_lat, item.gps_lon, item.gps_alt = self.gps
         item.duration, item.fps, item.codec = self.duration, self.fps, self.codec
         item.animated, item.burst_id = self.animated, self.burst_id
-        taken = self.taken_at(zone)
+        try:
+            taken = self.taken_at(zone)
+        except (ValueError, OverflowError):  # a camera's 9999-12-31: no capture time, not a crash
+            return False
         if taken is None:
             return False
         item.taken_at, item.tz_offset_min, item.time_source = taken, self.tz_offset_min, TimeSource.EXIF

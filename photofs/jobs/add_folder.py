@@ -19,14 +19,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
-from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
+from photofs.domain.items import Item, ItemFile, ItemState, Place
 from photofs.domain.media import ROLE_JPEG, ROLE_ORIGINAL, Group, group_folder
-from photofs.domain.local_time import week_of
-from photofs.domain.name_dates import date_from_name
-from photofs.domain.weeks import timestamp_of_wall_clock
 from photofs.errors import PhotofsError
-from photofs.imaging.decode import BadImage, open_image
-from photofs.imaging.metadata import read_header
+from photofs.imaging.decode import BadImage
+from photofs.imaging.decoder_log import decoder_messages
+from photofs.imaging.metadata import read_media_header
+from photofs.jobs.capture_time import place_capture_time
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
 from photofs.sources.folder import FileFound, OtherFile, Unreadable, sha256_file, walk
@@ -36,6 +35,15 @@ BATCH = 200  # catalog writes per transaction: a crash loses at most this much w
 
 
 def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = None) -> JobSummary:
+    """Decoders' own messages go to photofs.log, counted (imaging/decoder_log.py)."""
+    with decoder_messages(lib.log_path, "add-folder") as said:
+        summary = _add_folder(lib, folder, progress)
+    if said.count:
+        summary.counts["decoder warnings (in photofs.log)"] = said.count
+    return summary
+
+
+def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -> JobSummary:
     root = Path(folder).expanduser()
     if not root.exists():
         raise PhotofsError(f"{root}: no such folder")
@@ -179,38 +187,18 @@ def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str =
         return _error(item, "empty file (0 bytes)")
     meta = None
     try:
-        if kind == "photo":
-            with open(found.path, "rb") as f:
-                meta = read_header(open_image(f, lib.settings.max_pixels))
+        with open(found.path, "rb") as f:
+            meta = read_media_header(f, kind, lib.settings.max_pixels, name)
         item.sha256 = sha256_file(found.path)
     except BadImage as e:
         return _error(item, str(e))
     except OSError as e:
         return _error(item, f"cannot read: {e.strerror or e}")
-    cal = lib.calendar
-    if meta is not None:
-        item.width, item.height, item.mime = meta.width, meta.height, meta.mime or item.mime
-        item.make, item.model = meta.make, meta.model
-        if meta.gps:
-            item.gps_lat, item.gps_lon, item.gps_alt = meta.gps
-        if meta.taken_local is not None:
-            try:
-                item.taken_at = timestamp_of_wall_clock(meta.taken_local, meta.tz_offset_min, cal.tz)
-                item.tz_offset_min = meta.tz_offset_min
-                item.time_source = TimeSource.EXIF
-            except (ValueError, OverflowError) as e:
-                item.warnings.append(f"EXIF capture date ignored: {e}")
-    if item.taken_at is None and (when := date_from_name(name)) is not None:  # before the mtime: often a copy's day
-        try:
-            item.taken_at = timestamp_of_wall_clock(when.wall_clock, None, cal.tz)
-            item.time_source = TimeSource.FILENAME
-        except ValueError:
-            pass
-    if item.taken_at is None and found.mtime_ns > 0:
-        item.taken_at = found.mtime_ns / 1e9
-        item.time_source = TimeSource.MTIME
-    # The EXIF offset places the photo on its local day (domain/local_time.py).
-    item.week = week_of(cal, item.taken_at, item.tz_offset_min) if item.taken_at is not None else None
+    meta.fill(item, lib.calendar.tz)  # sizes, camera, GPS, a video's duration; the time is placed below
+    refused = place_capture_time(item, lib.calendar, meta, name,
+                                 fallback=found.mtime_ns / 1e9 if found.mtime_ns > 0 else None)
+    if refused:
+        item.warnings.append(refused)
     item.state = ItemState.INDEXED
     return item
 

@@ -88,10 +88,15 @@ def _still_mounted(root: Path) -> bool:
 
 
 def destination_folder(lib: LibraryFolder, item: Item) -> Path:
+    """The item's effective week decides: a photo the user moved into another week (an
+    undated one too) is archived in that week's folder, under that week's year."""
     cal = lib.calendar
-    if item.week is None or item.taken_at is None:
+    if item.week is None or (item.taken_at is None and item.week_source != "user"):
         return Path("undated")
-    year = dt.datetime.fromtimestamp(item.taken_at, cal.tz).year
+    if item.week_source == "user" or item.taken_at is None:
+        year = cal.monday_of_week(item.week).year
+    else:
+        year = dt.datetime.fromtimestamp(item.taken_at, cal.tz).year
     if item.week < 0:
         return Path("before-birth") / f"{year:04d}"
     return Path(f"{year:04d}") / cal.folder_name(item.week)

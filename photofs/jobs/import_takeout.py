@@ -14,25 +14,23 @@ with several albums and locations. Re-running skips members already indexed.
 from __future__ import annotations
 
 import mimetypes
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
-from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource
-from photofs.domain.local_time import place_instant, place_wall_clock, week_of
+from photofs.domain.items import Item, ItemFile, ItemState, Place
 from photofs.domain.media import ROLE_ORIGINAL, extension, group_folder
-from photofs.domain.name_dates import date_from_name
 from photofs.errors import PhotofsError
-from photofs.imaging.decode import BadImage, open_image
-from photofs.imaging.metadata import read_header
+from photofs.imaging.decode import BadImage
+from photofs.imaging.decoder_log import decoder_messages
+from photofs.imaging.metadata import read_media_header
+from photofs.jobs.capture_time import place_capture_time
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
-from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, check_name, digest,
-                                                open_container)
-from photofs.sources.places import zone_at
+from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, TarContainer, check_name,
+                                                digest, open_container)
 from photofs.sources.takeout.layout import FolderKind, PhotosTree, folder_kind
 from photofs.sources.takeout.sidecar_match import find_sidecar, sidecar_stem, unedited
 from photofs.sources.takeout.sidecars import ALBUM, MEDIA, SidecarMeta, album_title, json_kind, parse_json, read_sidecar
@@ -85,7 +83,10 @@ def import_takeout(lib: LibraryFolder, paths: list[Path], progress: bool | None 
             lib.catalog.add_root(str(c.path), SOURCE)
         folders = _list(containers, summary, ledger)
         by_title = _read_json(folders, summary, ledger)
-        _index_media(lib, folders, by_title, summary, progress, ledger)
+        with decoder_messages(lib.log_path, "import-takeout") as said:  # decoders' chatter: to photofs.log
+            _index_media(lib, folders, by_title, summary, progress, ledger)
+        if said.count:
+            summary.counts["decoder warnings (in photofs.log)"] = said.count
     finally:
         for c in containers:
             c.close()
@@ -236,23 +237,20 @@ def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summa
 
 def _item(lib, folder: Folder, path: str, name: str, container: Container, member: str, chunks, role: str,
           kind: str, companions: list, by_title, summary: JobSummary) -> tuple[Item, list[ItemFile], SidecarMeta | None]:
-    video = kind != "photo"  # videos and RAW: their headers are read elsewhere (imaging), not here
+    video = kind == "video"  # a video is never held in memory: its header is read from the part
     sha, size, data = digest(chunks, 0 if video else MAX_PHOTO_BYTES)
     meta, borrowed = _sidecar_of(folder, name, by_title)
     item = Item(source=SOURCE, source_id="", original_name=name, size=size, sha256=sha,
                 kind=kind, mime=mimetypes.guess_type(name)[0], state=ItemState.INDEXED)
     header = None
-    if not video:
-        try:
-            header = read_header(open_image(data, lib.settings.max_pixels))
-            item.width, item.height, item.mime = header.width, header.height, header.mime
-            item.make, item.model = header.make, header.model
-            if header.gps:
-                item.gps_lat, item.gps_lon, item.gps_alt = header.gps
-        except BadImage as e:
-            item.state, item.error = ItemState.ERROR, " ".join(str(e).split())
-            summary.counts["errors"] += 1
-            summary.problem(f"{path}/{name}", str(e))
+    try:
+        header = _header(lib, container, member, data, kind, name)
+        if header is not None:
+            header.fill(item, lib.calendar.tz)  # sizes, camera, GPS, a video's duration; the time is placed below
+    except BadImage as e:
+        item.state, item.error = ItemState.ERROR, " ".join(str(e).split())
+        summary.counts["errors"] += 1
+        summary.problem(f"{path}/{name}", item.error)
     if meta is not None:
         if meta.problem:
             item.warnings.append(meta.problem)
@@ -281,6 +279,21 @@ def _item(lib, folder: Folder, path: str, name: str, container: Container, membe
     return item, files, meta
 
 
+def _header(lib, container: Container, member: str, data: bytes, kind: str, name: str):
+    """The file's own header (imaging/metadata.py). A video's is read from the part, where a
+    zip or a folder lets it seek to the few boxes it needs; a tar would be read again
+    from its start for each, so there the sidecar says what is known."""
+    if kind != "video":
+        return read_media_header(data, kind, lib.settings.max_pixels, name)
+    if isinstance(container, TarContainer):
+        return None
+    try:
+        with container.open(member) as fp:
+            return read_media_header(fp, kind, lib.settings.max_pixels, name)
+    except (BadMember, BadContainer) as e:
+        raise BadImage(str(e)) from None
+
+
 def _sidecar_of(folder: Folder, name: str, by_title) -> tuple[SidecarMeta | None, bool]:
     """(the member's sidecar, whether it is borrowed from the original of an edited copy)."""
     match = find_sidecar(name, folder.sidecars)
@@ -295,26 +308,11 @@ def _sidecar_of(folder: Folder, name: str, by_title) -> tuple[SidecarMeta | None
 
 def _place_time(item: Item, cal, meta: SidecarMeta | None, header, name: str, summary: JobSummary,
                 where: str) -> None:
-    """Capture time, first that is known: the sidecar, the EXIF, a date in the name; each
-    placed in the local time where the photo was taken (domain/local_time.py)."""
-    offset = header.tz_offset_min if header is not None else None
-    zone = zone_at(item.gps_lat, item.gps_lon) if offset is None else None
-    try:
-        if meta is not None and meta.taken_at is not None:
-            placed, source = place_instant(meta.taken_at, offset, zone), TimeSource.SIDECAR
-        elif header is not None and header.taken_local is not None:
-            placed, source = place_wall_clock(header.taken_local, offset, zone, cal.tz), TimeSource.EXIF
-        elif (when := date_from_name(name)) is not None:
-            placed, source = place_wall_clock(when.wall_clock, None, zone, cal.tz), TimeSource.FILENAME
-        else:
-            return
-    except (ValueError, OverflowError) as e:
-        item.warnings.append(f"capture date ignored: {e}")
-        summary.problem(where, f"capture date ignored: {e}")
-        return
-    item.taken_at, item.tz_offset_min, item.time_source = placed.taken_at, placed.offset_min, source
-    item.time_zone_source = placed.zone_source
-    item.week = week_of(cal, placed.taken_at, placed.offset_min)
+    """The sidecar's instant first, then the file's header, then a date in the name."""
+    refused = place_capture_time(item, cal, header, name, meta.taken_at if meta is not None else None)
+    if refused:
+        item.warnings.append(refused)
+        summary.problem(where, refused)
 
 
 def _folder_facts(item: Item, folder: Folder, path: str) -> None:

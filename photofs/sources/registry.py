@@ -43,7 +43,7 @@ class FolderSource:
     @staticmethod
     def list_root(path: str) -> Iterator[tuple[str, str, int | None, str | None]]:
         """(container, member, size, problem) for every file below a folder root."""
-        from photofs.sources.folder import FileFound, OtherFile, Unreadable, walk
+        from photofs.sources.folder import Unreadable, walk
         for found in walk(path, everything=True):
             folder, name = os.path.split(found.path)
             if isinstance(found, Unreadable):

@@ -539,7 +539,36 @@ def test_the_ledger_finds_what_no_import_has_seen(nas_library, tmp_path, capsys)
     code, out, _ = CLI(capsys, lib.path)("ledger")
     assert code == 1 and "1 unaccounted" in out and "IMG_NEW.JPG" in out
     week = lib.catalog.items()[0].week
-    assert CLI(capsys, lib.path).json("ledger", "--week", str(week))["unaccounted"] == 0
+    code, out, _ = CLI(capsys, lib.path)("ledger", "--week", str(week), "--json")
+    assert code == 1 and json.loads(out)["unaccounted"] == 1  # unseen files belong to no week: always shown
+
+
+def test_two_parts_with_different_files_at_one_path_are_not_taken_for_copies(nas_library, tmp_path, capsys):
+    a, b = Takeout(), Takeout()
+    a.photo("Photos from 2020/IMG_1.jpg", when=WHEN)
+    b.seed = 900
+    b.photo("Photos from 2020/IMG_1.jpg", when=WHEN)
+    lib, nas = nas_library
+    import_takeout(lib, [a.zip(tmp_path / "a.zip"), b.zip(tmp_path / "b.zip")], progress=False)
+    report = ledger(lib)
+    errors = [e for e in report.entries if e.what == "error"]
+    assert len(errors) == 1 and "same path" in errors[0].detail and errors[0].container.endswith("b.zip")
+
+
+def test_a_raw_found_beside_an_archived_jpeg_later_is_archived_too(nas_library, tmp_path):
+    lib, nas = nas_library
+    d = tmp_path / "DCIM"
+    d.mkdir()
+    (d / "IMG_1.JPG").write_bytes(jpeg_bytes(seed=61, when=WHEN))
+    add_folder(lib, d, progress=False)
+    archive(lib, progress=False)
+    (d / "IMG_1.CR2").write_bytes(raw_bytes(61))
+    add_folder(lib, d, progress=False)
+    summary = archive(lib, progress=False)
+    assert not summary.problems, summary.problems
+    assert next(nas.rglob("IMG_1.CR2")).read_bytes() == raw_bytes(61)
+    item = lib.catalog.items()[0]
+    assert item.nas_sha256 and all(f.verified for f in lib.catalog.files(item.id))
 
 
 def test_a_truncated_heic_is_one_line_of_error(library, tmp_path):

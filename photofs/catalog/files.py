@@ -133,8 +133,11 @@ def _insert_files(db, item_id: int, files: list[ItemFile]) -> None:
         role = "original" if f.role == GOOGLE_ROLE else f.role
         if f.role != GOOGLE_ROLE:  # a place inside Google is another copy of the shown file, not a file
             db.execute(_UPSERT_FILE, (item_id, role, f.name, f.size, f.sha256))
-        db.executemany("INSERT OR IGNORE INTO item_files (item_id, role, container, member, size, name, sha256) "
-                       "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        # A place belongs to the item and role it was last grouped into (a RAW found beside a JPEG later).
+        db.executemany("INSERT INTO item_files (item_id, role, container, member, size, name, sha256) "
+                       "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (container, member) DO UPDATE SET "
+                       "item_id=excluded.item_id, role=excluded.role, name=excluded.name, "
+                       "size=coalesce(excluded.size, size), sha256=coalesce(excluded.sha256, sha256)",
                        [(item_id, f.role, p.container, p.member, p.size, f.name, f.sha256) for p in f.places])
     _unfinish_if_incomplete(db, item_id)
 

@@ -223,6 +223,10 @@ MIGRATIONS.append(
                      verified_at = (SELECT archived_at FROM items WHERE id = item_id)
         WHERE role = 'original' AND (SELECT nas_sha256 FROM items WHERE id = item_id) IS NOT NULL;
     CREATE INDEX files_unverified ON files (item_id) WHERE nas_sha256 IS NULL;
+    -- An item archived before this migration whose motion video was never copied is not archived.
+    UPDATE queue SET state = 'queued' WHERE state IN ('archived', 'worksheet')
+        AND item_id IN (SELECT item_id FROM files WHERE nas_sha256 IS NULL);
+    UPDATE items SET nas_sha256 = NULL WHERE id IN (SELECT item_id FROM files WHERE nas_sha256 IS NULL);
     CREATE TABLE roots (
         path     TEXT PRIMARY KEY,
         kind     TEXT NOT NULL,             -- folder | takeout

@@ -139,7 +139,12 @@ def _list(containers: list[Container], summary: JobSummary, ledger: Ledger | Non
                 ledger.add((c, m.name), "skipped", detail="not Google Photos (another product's export)")
                 continue
             folder, name = place
-            folders[folder].media.setdefault(name, Located(c, m))  # parts overlap: the first copy wins
+            first = folders[folder].media.setdefault(name, Located(c, m))  # parts overlap: the first copy wins
+            if first.member.size != m.size:  # the same path with other bytes: never taken for a copy
+                summary.problem(f"{c.path.name}:{m.name}", "another part has a different file at this path; "
+                                                          "import this part on its own to index it")
+                ledger.add((c, m.name), "error", detail="a different file at the same path in another part: "
+                                                        "import this part on its own")
     return folders
 
 

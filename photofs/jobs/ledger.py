@@ -95,7 +95,8 @@ def ledger(lib: LibraryFolder, week: int | None = None) -> LedgerReport:
         if e.what == "unaccounted" and e.member in by_member:
             e.what, e.item_id, e.detail = "copy", by_member[e.member], "the same member in another part"
     if week_ids is not None:
-        report.entries = [e for e in report.entries if e.item_id in week_ids]
+        # What no import has seen belongs to no week yet: it is shown whatever week was asked.
+        report.entries = [e for e in report.entries if e.item_id in week_ids or e.what == "unaccounted"]
     return report
 
 

@@ -114,8 +114,20 @@ class FilesStore:
                 "SELECT member, what, item_id, detail FROM ledger WHERE container=?", (container,))}
 
 
+def _role_order(role: str) -> int:
+    """The shown file first: original, then a pair's JPEG, then its RAW; companions after."""
+    return SHOWN_ROLES.index(role) if role in SHOWN_ROLES else len(SHOWN_ROLES)
+
+
 def _file_order(f: ItemFile):
-    return (SHOWN_ROLES.index(f.role) if f.role in SHOWN_ROLES else len(SHOWN_ROLES), f.role, f.name)
+    return (_role_order(f.role), f.role, f.name)
+
+
+def places_as_files(shown_name: str, places: list[tuple[str, str, str, int | None]]) -> list[ItemFile]:
+    """(role, container, member, size) places as files: the shown file (roles `original` and
+    `google`) is named after the item, every other file after its member."""
+    return [ItemFile(role, shown_name if role in ("original", GOOGLE_ROLE) else member.rsplit("/", 1)[-1], size,
+                     places=[Place(container, member, size)]) for role, container, member, size in places]
 
 
 # A file whose bytes changed (a re-indexed original) loses its verified copy: the copy is of the old bytes.
@@ -130,9 +142,8 @@ _UPSERT_FILE = (
 
 def _insert_files(db, item_id: int, files: list[ItemFile]) -> None:
     for f in files:
-        role = "original" if f.role == GOOGLE_ROLE else f.role
         if f.role != GOOGLE_ROLE:  # a place inside Google is another copy of the shown file, not a file
-            db.execute(_UPSERT_FILE, (item_id, role, f.name, f.size, f.sha256))
+            db.execute(_UPSERT_FILE, (item_id, f.role, f.name, f.size, f.sha256))
         # A place belongs to the item and role it was last grouped into (a RAW found beside a JPEG later).
         db.executemany("INSERT INTO item_files (item_id, role, container, member, size, name, sha256) "
                        "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (container, member) DO UPDATE SET "
@@ -159,7 +170,7 @@ def _finish_if_complete(db, item_id: int, now: float) -> bool:
     rows = db.execute("SELECT role, nas_path, nas_sha256, nas_size FROM files WHERE item_id=?", (item_id,)).fetchall()
     if left or not rows:
         return False
-    shown = min(rows, key=lambda r: SHOWN_ROLES.index(r[0]) if r[0] in SHOWN_ROLES else len(SHOWN_ROLES))
+    shown = min(rows, key=lambda r: _role_order(r[0]))
     db.execute("UPDATE items SET nas_path=?, nas_sha256=?, nas_size=?, archived_at=?, updated_at=? WHERE id=?",
                (shown[1], shown[2], shown[3], now, now, item_id))
     db.execute("UPDATE queue SET state='archived', updated_at=? WHERE item_id=? AND state='queued'", (now, item_id))

@@ -12,11 +12,11 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
-from photofs.catalog.files import FilesStore, _insert_files, _unfinish_if_incomplete
+from photofs.catalog.files import FilesStore, _insert_files, _unfinish_if_incomplete, places_as_files
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
-from photofs.domain.items import Item, ItemFile, ItemState, Place, TimeSource, WeekSource
+from photofs.domain.items import Item, ItemFile, ItemState, TimeSource, WeekSource
 from photofs.errors import PhotofsError
 
 CATALOG_FILE = "catalog.sqlite"
@@ -235,12 +235,7 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
     def add_files(self, item_id: int, files: list[tuple[str, str, str, int | None]]) -> None:
         """(role, container, member, size) places of one item, each a copy of the file of
         that role named after the member (the shown file for `original` and `google`)."""
-        item = self.get(item_id)
-        rows = []
-        for role, container, member, size in files:
-            name = item.original_name if role in ("original", "google") else member.rsplit("/", 1)[-1]
-            rows.append(ItemFile(role, name, size, places=[Place(container, member, size)]))
-        self.add_item_files(item_id, rows)
+        self.add_item_files(item_id, places_as_files(self.get(item_id).original_name, files))
 
     def files_of(self, item_id: int) -> list[tuple[str, str, str, int | None]]:
         """Every place of the item: (role, container, member, size)."""
@@ -254,9 +249,7 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
         places move over; a file `kept` lacks moves over whole, unverified or not."""
         kept_item = self.get(kept)
         with self.transaction() as db:
-            _insert_files(db, kept, [ItemFile(role, kept_item.original_name if role in ("original", "google")
-                                              else member.rsplit("/", 1)[-1], size, places=[Place(container, member, size)])
-                                     for role, container, member, size in files])
+            _insert_files(db, kept, places_as_files(kept_item.original_name, files))
             db.execute("UPDATE OR IGNORE item_files SET item_id=?, name=CASE WHEN role IN ('original', 'google') "
                        "THEN ? ELSE name END WHERE item_id=?", (kept, kept_item.original_name, gone))
             db.execute("INSERT OR IGNORE INTO files (item_id, role, name, size, sha256) "

@@ -99,9 +99,10 @@ class Library:
         from photofs.jobs.lifegrid import life_grid
         return Status(life_grid(self.folder))
 
-    def thumbs(self, weeks: tuple[int, int] | None = None):
+    def thumbs(self, weeks: tuple[int, int] | None = None, workers: int | None = None, cluster: str | None = None):
+        """Thumbnails on every core (or `workers` processes, or the Dask scheduler at `cluster`)."""
         from photofs.jobs.thumbs import make_thumbs
-        return make_thumbs(self.folder, weeks)
+        return make_thumbs(self.folder, weeks, workers=workers, cluster=cluster)
 
     def archive(self, weeks: tuple[int, int] | None = None):
         from photofs.jobs.archive import archive

@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")
     g.add_argument("--all", action="store_true", help="every item, undated ones included")
+    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core; 1: this process only)")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://desktop:8786 (photofs[cluster]; "
+                        "default: cluster_address in photofs.toml)")
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("mount", help="mount the library's views")

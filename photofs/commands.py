@@ -117,7 +117,9 @@ def cmd_scan(args, library: Path) -> int:
 def cmd_thumbs(args, library: Path) -> int:
     from photofs.jobs.thumbs import make_thumbs
     lib = LibraryFolder(library)
-    summary = make_thumbs(lib, None if args.all else week_range(args.weeks))
+    if args.workers is not None and args.workers < 1:
+        raise PhotofsError(f"--workers must be at least 1, got {args.workers}")
+    summary = make_thumbs(lib, None if args.all else week_range(args.weeks), workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 

@@ -64,25 +64,9 @@ class LibraryFolder:
         """A stream of one file of an item (see sources/registry.py)."""
         return open_file(self, item, f)
 
-    @contextmanager
     def open_original(self, item):
-        """The shown file as a seekable binary file (videos are read a few frames at a time):
-        streamed from its place; a stream that cannot seek (a Google download) is spooled,
-        in memory up to 64 MB and on disk beyond."""
-        files = self.catalog.files(item.id)
-        if not files:
-            raise OSError(f"item {item.id}: no recorded file")
-        stream = open_file(self, item, files[0])
-        try:
-            if stream.seekable():
-                yield stream
-                return
-            with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as spool:
-                shutil.copyfileobj(stream, spool, 1 << 20)
-                spool.seek(0)
-                yield spool
-        finally:
-            stream.close()
+        """The shown file as a seekable binary file (see `open_seekable`)."""
+        return open_seekable(self, item, self.catalog.files(item.id))
 
     def prefetch_originals(self, items) -> None:
         """Before reading many Google items: their fresh URLs in batches of 50."""
@@ -113,3 +97,25 @@ class LibraryFolder:
         for name in ("catalog", "thumbs"):
             if name in self.__dict__:
                 self.__dict__.pop(name).close()
+
+
+@contextmanager
+def open_seekable(lib, item, files):
+    """The item's shown file as a seekable binary file (videos are read a few frames at a time):
+    streamed from its place; a stream that cannot seek (a Google download) is spooled,
+    in memory up to 64 MB and on disk beyond. `lib` may be None where no Google item is read
+    (a worker of the thumbnail pool)."""
+    if not files:
+        raise OSError(f"item {item.id}: no recorded file")
+    stream = open_file(lib, item, files[0])
+    try:
+        if stream.seekable():
+            yield stream
+            return
+        with tempfile.SpooledTemporaryFile(max_size=64 * 2**20) as spool:
+            shutil.copyfileobj(stream, spool, 1 << 20)
+            spool.seek(0)
+            yield spool
+    finally:
+        stream.close()
+

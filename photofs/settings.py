@@ -28,6 +28,7 @@ class Settings:
     folder_limit: int = 2000            # no folder in the mount lists more entries than this
     max_pixels: int = 200_000_000       # larger images are refused as decompression bombs
     google_api_endpoint: str = ""       # another host for the Google APIs ("" = Google's own)
+    cluster_address: str = ""           # a Dask scheduler for `thumbs` (photofs[cluster]; "" = this machine's cores)
 
     def calendar(self) -> LifeCalendar:
         return LifeCalendar(parse_birth(self.birth_date), parse_zone(self.time_zone))
@@ -38,6 +39,9 @@ class Settings:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < (0 if name == "similarity_threshold" else 1):
                 raise PhotofsError(f"{SETTINGS_FILE}: {name} must be a whole number (at least 1, or 0 for similarity_threshold), got {value!r}")
+        for name in ("google_api_endpoint", "cluster_address"):
+            if not isinstance(getattr(self, name), str):
+                raise PhotofsError(f"{SETTINGS_FILE}: {name} must be text, got {getattr(self, name)!r}")
         if not isinstance(self.similar_flips, bool):
             raise PhotofsError(f"{SETTINGS_FILE}: similar_flips must be true or false, got {self.similar_flips!r}")
         if self.similarity_threshold > 32:

@@ -26,7 +26,7 @@ def test_decoder_warnings_go_to_the_log_counted_and_not_to_stderr(library, tmp_p
         print("the job's own line", file=sys.stderr)
         return real(img, side)
     monkeypatch.setattr(thumbnail, "decode_upright", noisy)
-    summary = make_thumbs(library, progress=False)
+    summary = make_thumbs(library, progress=False, workers=1)  # the patch lives in this process
     assert summary.counts["made"] == 2 and summary.counts["decoder warnings (in photofs.log)"] == 4
     err = capfd.readouterr().err
     assert "TIFFReadDirectory" not in err and "corrupt EXIF" not in err

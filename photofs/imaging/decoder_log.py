@@ -18,20 +18,42 @@ import sys
 import tempfile
 import warnings
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+
+_capturing = False  # this process's stderr is being caught already
 
 
 @dataclass
 class DecoderMessages:
     count: int = 0
+    elsewhere: list[str] = field(default_factory=list)  # what pool workers caught and sent back
 
 
 @contextmanager
 def decoder_messages(log_path: Path, job: str):
     """Route decoder warnings to `log_path` while the block runs; yields their count (read it after)."""
     said = DecoderMessages()
+    with caught_messages() as lines:
+        yield said
+    lines = said.elsewhere + lines
+    said.count = len(lines)
+    if lines:
+        _append(log_path, job, lines)
+
+
+@contextmanager
+def caught_messages():
+    """What decoders say while the block runs, as a list of lines (complete after the block):
+    a pool worker sends them back with its result, for the parent's log. Within an outer
+    capture (work run in the job's own process) the outer one catches them."""
     lines: list[str] = []
+    global _capturing
+    if _capturing:
+        yield lines
+        return
+    _capturing = True
     python_stderr = sys.stderr
     try:
         python_stderr.flush()
@@ -48,7 +70,7 @@ def decoder_messages(log_path: Path, job: str):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", UserWarning)
             warnings.simplefilter("always", RuntimeWarning)
-            yield said
+            yield lines
         lines += [f"{w.category.__name__}: {w.message}" for w in caught]
     finally:
         if saved_fd is not None:
@@ -60,9 +82,7 @@ def decoder_messages(log_path: Path, job: str):
         captured.seek(0)
         lines += [line for line in captured.read().decode("utf-8", "replace").splitlines() if line.strip()]
         captured.close()
-        said.count = len(lines)
-        if lines:
-            _append(log_path, job, lines)
+        _capturing = False
 
 
 def _append(log_path: Path, job: str, lines: list[str]) -> None:

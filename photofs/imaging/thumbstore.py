@@ -64,10 +64,15 @@ class ThumbStore:
                 thumb = make_thumbnail(fp, self.long_side, self.max_pixels, item.kind)
         else:
             thumb = make_thumbnail(self.read_original(item), self.long_side, self.max_pixels, item.kind)
+        return self.put(item, thumb), thumb
+
+    def put(self, item: Item, thumb: Thumbnail) -> bytes:
+        """Stamp a thumbnail computed elsewhere (a pool worker) with the item's record and
+        store it; returns its bytes, the same as `make` gives for the same original."""
         recorded = replace(item, phash=thumb.phash, frame_hashes=thumb.frames or item.frame_hashes)
         final = self._stamped(recorded, thumb.pixels_jpeg)
         self.cache.set(self.key(item), final)
-        return final, thumb
+        return final
 
     def _stamped(self, item: Item, pixels_jpeg: bytes) -> bytes:
         return insert_exif(exif_bytes(item, self.local_time(item), self.files_of(item)), pixels_jpeg)

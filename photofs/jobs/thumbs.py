@@ -2,70 +2,129 @@
 
 Resumable: an item is done once its thumbnail is in the cache and its hash in
 the catalog; a re-run only does what is missing.
+
+The work (read, decode, thumbnail, hashes, colour) runs in a pool of workers, one
+per core by default or on a Dask cluster (jobs/pool.py, jobs/thumb_work.py); the
+catalog and the cache are written here, in this one process, one item at a time as
+its result comes back, so a crash loses only the work in flight. Google's items stay
+in this process: they share its login and its daily quota.
 """
 
 from __future__ import annotations
+
+import time
 
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
-from photofs.sources.google.client import QuotaSpent
-from photofs.imaging.decode import BadImage
 from photofs.imaging.decoder_log import decoder_messages
+from photofs.jobs.pool import open_pool
 from photofs.jobs.summary import JobSummary
+from photofs.jobs.thumb_work import ThumbTask, make_one
 from photofs.library_folder import LibraryFolder
+from photofs.sources.google.client import QuotaSpent
 from photofs.sources.registry import source_of
 
 
-def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None) -> JobSummary:
-    """Thumbnails for the items of `weeks` (inclusive), or of every item when None."""
+def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None,
+                workers: int | None = None, cluster: str | None = None) -> JobSummary:
+    """Thumbnails for the items of `weeks` (inclusive), or of every item when None; on `workers`
+    local processes (default: every core) or on the Dask cluster at `cluster` (default: the
+    library's `cluster_address`, "" for none)."""
     summary = JobSummary("thumbs")
+    cluster = lib.settings.cluster_address if cluster is None else cluster
     with decoder_messages(lib.log_path, "thumbs") as said:
-        _make_thumbs(lib, weeks, progress, summary)
+        _make_thumbs(lib, weeks, progress, summary, workers, cluster, said)
     if said.count:
         summary.counts["decoder warnings (in photofs.log)"] = said.count
     return summary
 
 
-def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary) -> None:
-    cat, store = lib.catalog, lib.thumbs
+class _Tally:
+    """Photos and bytes done so far, for the bar and the summary: what the pass really does."""
+
+    def __init__(self, bar):
+        self.bar, self.start, self.photos, self.bytes = bar, time.monotonic(), 0, 0
+
+    def add(self, nbytes: int) -> None:
+        self.photos += 1
+        self.bytes += nbytes
+        self.bar.set_postfix_str(f"{self.bytes / 1e6 / self.elapsed():,.1f} MB/s", refresh=False)
+        self.bar.update()
+
+    def elapsed(self) -> float:
+        return max(time.monotonic() - self.start, 1e-6)
+
+    def rates(self) -> dict[str, float]:
+        s = self.elapsed()
+        return {"photos/s": round(self.photos / s, 1), "MB/s": round(self.bytes / 1e6 / s, 1)} if self.photos else {}
+
+
+def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, workers, cluster: str, said) -> None:
+    cat, store, s = lib.catalog, lib.thumbs, lib.settings
     todo = []
     for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
         if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
             summary.counts["already done"] += 1
         else:
-            todo.append(item)
-    try:
-        lib.prefetch_originals(todo)
-    except PhotofsError as e:  # no login or Google unreachable: those items wait, the rest go on
-        summary.problem("Google", str(e))
-    google_day_over = False
-    for item in tqdm(todo, desc="thumbnails", unit=" photos", disable=None if progress is None else not progress):
-        if google_day_over and source_of(item).kind == "google":
-            summary.counts["waiting for tomorrow's Google quota"] += 1
-            continue
-        try:
-            data, thumb = store.make(item)
-        except BadImage as e:
-            cat.set_error(item.id, str(e))
+            todo.append(ThumbTask(item, tuple(cat.files(item.id)), s.thumbnail_size, s.max_pixels))
+    google = [t for t in todo if source_of(t.item).kind == "google"]
+    local = [t for t in todo if source_of(t.item).kind != "google"]
+
+    def record(task: ThumbTask, result) -> None:
+        item = task.item
+        said.elsewhere += result.said
+        if result.bad is not None:
+            cat.set_error(item.id, result.bad)
             summary.counts["errors"] += 1
-            summary.problem(item.source_id, str(e))
-            continue
-        except QuotaSpent as e:  # Google's day is over: its items wait for tomorrow, the others go on
-            google_day_over = True
-            summary.counts["waiting for tomorrow's Google quota"] += 1
-            summary.problem("Google", str(e))
-            continue
-        except (OSError, PhotofsError) as e:
+            summary.problem(item.source_id, result.bad)
+        elif result.unreachable is not None:
             # The original is not reachable right now (NAS offline? Google?): leave it for the next run.
             summary.counts["not reachable"] += 1
-            summary.problem(item.source_id, f"cannot read original: {getattr(e, 'strerror', None) or e}; will retry next run")
-            continue
-        cat.set_thumbnail(item.id, thumb.phash, len(data), thumb.dihedral, thumb.histogram, thumb.frames)
-        summary.counts["made"] += 1
-    if any(source_of(i).kind == "google" for i in todo):
+            summary.problem(item.source_id, f"cannot read original: {result.unreachable}; will retry next run")
+        else:
+            data = store.put(item, result.thumb)
+            t = result.thumb
+            cat.set_thumbnail(item.id, t.phash, len(data), t.dihedral, t.histogram, t.frames)
+            summary.counts["made"] += 1
+        tally.add(result.bytes_read)
+
+    with tqdm(total=len(todo), desc="thumbnails", unit=" photos",
+              disable=None if progress is None else not progress) as bar:
+        tally = _Tally(bar)
+        if local:
+            with open_pool(workers, cluster) as pool:
+                for task, result, failed in pool.run(make_one, local):
+                    if failed is None:
+                        record(task, result)
+                    elif failed.culprit:
+                        cat.set_error(task.item.id, failed.reason)
+                        summary.counts["errors"] += 1
+                        summary.problem(task.item.source_id, failed.reason)
+                    else:
+                        summary.counts["not done (the pool failed; will retry next run)"] += 1
+                        summary.problem(task.item.source_id, failed.reason)
+        if google:
+            _google_thumbs(lib, google, summary, record)
+    summary.rates.update(tally.rates())
+    if google:
         from photofs.jobs.twins import join_google_twins
         joined = join_google_twins(lib)
         if joined:
             summary.counts["Google items found to be Takeout photos"] = joined
+
+
+def _google_thumbs(lib: LibraryFolder, tasks: list[ThumbTask], summary: JobSummary, record) -> None:
+    """Google's items, here and one after another: its login and quota are this process's."""
+    try:
+        lib.prefetch_originals([t.item for t in tasks])
+    except PhotofsError as e:  # no login or Google unreachable: those items wait, the rest go on
+        summary.problem("Google", str(e))
+    for i, task in enumerate(tasks):
+        try:
+            record(task, make_one(task, lib))
+        except QuotaSpent as e:  # Google's day is over: its items wait for tomorrow
+            summary.counts["waiting for tomorrow's Google quota"] += len(tasks) - i
+            summary.problem("Google", str(e))
+            return

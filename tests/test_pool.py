@@ -1,0 +1,30 @@
+"""The worker pool (jobs/pool.py): a worker that dies has its tasks redone, never lost or doubled."""
+
+from collections import Counter
+
+from photofs.jobs.pool import open_pool
+from pool_tasks import die_once, double_or_die, marker_in
+
+
+def test_a_worker_killed_mid_job_has_its_tasks_redone_once(tmp_path):
+    marker = marker_in(tmp_path)
+    tasks = [(n, marker) for n in range(20)]
+    with open_pool(2) as pool:
+        out = list(pool.run(die_once, tasks))
+    assert Counter(t for t, _, _ in out) == Counter(tasks)  # every task exactly once
+    assert all(failed is None and result == t[0] * 2 for t, result, failed in out)
+
+
+def test_the_task_that_kills_its_worker_is_found_and_is_its_own_error(tmp_path):
+    tasks = [(n, "") for n in range(12)]
+    with open_pool(2) as pool:
+        out = list(pool.run(double_or_die, tasks))
+    assert Counter(t for t, _, _ in out) == Counter(tasks)
+    failed = {t[0]: f for t, _, f in out if f is not None}
+    assert list(failed) == [3] and failed[3].culprit and "died" in failed[3].reason
+    assert all(r == t[0] * 2 for t, r, f in out if f is None)
+
+
+def test_one_worker_runs_here_in_order():
+    with open_pool(1) as pool:
+        assert [r for _, r, _ in pool.run(lambda t: t + 1, [1, 2, 3])] == [2, 3, 4]

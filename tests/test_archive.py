@@ -17,7 +17,8 @@ import pytest
 
 from conftest import BIRTH, ZONE
 from photofs.errors import PhotofsError
-from photofs.jobs.archive import NAS_MARKER, TMP_PREFIX, archive, write_verified
+from photofs.jobs.archive import NAS_MARKER, TMP_PREFIX, archive
+from photofs.jobs.archive_copy import HOST, write_verified
 from photofs.jobs.import_takeout import import_takeout
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
@@ -69,9 +70,19 @@ def test_write_verified_never_replaces_and_adopts_its_own_earlier_copy(tmp_path)
     final, digest, size = write_verified(tmp_path, "a.jpg", io.BytesIO(b"mine"))
     assert final.name == "a (2).jpg" and not (tmp_path / "a (3).jpg").exists()  # already there: adopted
     assert digest == hashlib.sha256(b"mine").hexdigest() and size == 4
-    (tmp_path / f"{TMP_PREFIX}123-4").write_bytes(b"half a phot")    # a killed run's leftover
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / f"{TMP_PREFIX}{HOST}-{dead.pid}-4").write_bytes(b"half a phot")  # a killed run's leftover
+    (tmp_path / f"{TMP_PREFIX}{dead.pid}-5").write_bytes(b"half a phot")  # named by an older photofs
+    busy = tmp_path / f"{TMP_PREFIX}{HOST}-{os.getpid()}-6"  # another worker's copy in flight: left alone
+    busy.write_bytes(b"streaming")
+    remote = tmp_path / f"{TMP_PREFIX}desktop-77-7"  # a cluster worker's on another machine
+    remote.write_bytes(b"streaming")
     write_verified(tmp_path, "b.jpg", io.BytesIO(b"x"))
-    assert not list(tmp_path.glob(TMP_PREFIX + "*"))
+    assert sorted(tmp_path.glob(TMP_PREFIX + "*")) == sorted([busy, remote])
+    os.utime(remote, (time.time() - 2 * 86400,) * 2)  # untouched for two days: that run is gone
+    write_verified(tmp_path, "c.jpg", io.BytesIO(b"x"))
+    assert list(tmp_path.glob(TMP_PREFIX + "*")) == [busy]
 
 
 def test_takeout_originals_get_location_and_description_written_in(tmp_path):
@@ -120,8 +131,9 @@ def test_a_full_nas_stops_with_nothing_half_written(nas_lib, tmp_path):
         subprocess.run(["umount", str(small)], capture_output=True)
 
 
-def test_kill_9_mid_archive_then_resume(nas_lib):
+def test_kill_9_mid_archive_then_resume(nas_lib, originals):
     lib, nas = nas_lib
+    originals = {sha(p) for p in originals.rglob("*") if p.is_file()}
     cmd = [sys.executable, "-m", "photofs", "-L", str(lib.path), "archive"]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 30
@@ -131,7 +143,7 @@ def test_kill_9_mid_archive_then_resume(nas_lib):
     proc.wait()
     for path in nas.rglob("*"):  # every file under a final name is complete
         if path.is_file() and not path.name.startswith((TMP_PREFIX, NAS_MARKER)) and not path.name.endswith(".json"):
-            assert sha(path) in {i.sha256 for i in lib.catalog.items()}
+            assert sha(path) in originals  # a whole original, never part of one
     summary = archive(lib, progress=False)
     items = lib.catalog.items()
     assert all(i.nas_sha256 and sha(Path(i.nas_path)) == i.nas_sha256 for i in items)

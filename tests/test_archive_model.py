@@ -26,7 +26,7 @@ from photofs.errors import PhotofsError
 from photofs.jobs import removal_queue as rq
 from photofs.jobs.add_folder import add_folder
 from photofs.jobs.archive import NAS_MARKER, TMP_PREFIX, archive
-import photofs.jobs.archive as archive_job
+import photofs.jobs.archive_copy as archive_job
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
 

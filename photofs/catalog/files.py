@@ -47,10 +47,12 @@ class FilesStore:
         """Record one file's verified NAS copy; returns whether the whole item is now verified."""
         with self.transaction() as db:
             now = time.time()
-            # A companion first hashed here (Takeout motion videos): the verified copy's hash is its own.
             db.execute("UPDATE files SET nas_path=?, nas_sha256=?, nas_size=?, verified_at=?, "
-                       "sha256=coalesce(sha256, ?), size=coalesce(size, ?) WHERE item_id=? AND role=? AND name=?",
-                       (nas_path, nas_sha256, nas_size, now, nas_sha256, nas_size, item_id, role, name))
+                       "size=coalesce(size, ?) WHERE item_id=? AND role=? AND name=?",
+                       (nas_path, nas_sha256, nas_size, now, nas_size, item_id, role, name))
+            # A file first read in full here (add-folder reads headers only; Takeout motion
+            # videos): the verified copy's hash is its own.
+            _fill_hash(db, item_id, role, name, nas_sha256)
             return _finish_if_complete(db, item_id, now)
 
     def set_archived(self, item_id: int, nas_path: str, nas_sha256: str, nas_size: int) -> None:
@@ -161,6 +163,26 @@ def _unfinish_if_incomplete(db, item_id: int) -> None:
         db.execute("UPDATE items SET nas_sha256=NULL, updated_at=? WHERE id=? AND nas_sha256 IS NOT NULL", (now, item_id))
         db.execute("UPDATE queue SET state='queued', updated_at=? WHERE item_id=? AND state IN ('archived', 'worksheet')",
                    (now, item_id))
+
+
+def _set_content_hash(db, item_id: int, sha256: str) -> None:
+    """The shown file's SHA-256, from its first full read."""
+    rows = db.execute("SELECT role, name FROM files WHERE item_id=?", (item_id,)).fetchall()
+    if rows:
+        role, name = min(rows, key=lambda r: _role_order(r[0]))
+        _fill_hash(db, item_id, role, name, sha256)
+
+
+def _fill_hash(db, item_id: int, role: str, name: str, sha256: str) -> None:
+    """A file's SHA-256 where none was known (never over a known one: a mismatch is a
+    changed original, which the caller refuses); the shown file's is also the item's."""
+    db.execute("UPDATE files SET sha256=? WHERE item_id=? AND role=? AND name=? AND sha256 IS NULL",
+               (sha256, item_id, role, name))
+    db.execute("UPDATE item_files SET sha256=? WHERE item_id=? AND role=? AND name=? AND sha256 IS NULL",
+               (sha256, item_id, role, name))
+    rows = db.execute("SELECT role, name FROM files WHERE item_id=?", (item_id,)).fetchall()
+    if rows and tuple(min(rows, key=lambda r: _role_order(r[0]))) == (role, name):
+        db.execute("UPDATE items SET sha256=? WHERE id=? AND sha256 IS NULL", (sha256, item_id))
 
 
 def _finish_if_complete(db, item_id: int, now: float) -> bool:

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
 
-from photofs.catalog.files import FilesStore, _insert_files, _unfinish_if_incomplete, places_as_files
+from photofs.catalog.files import FilesStore, _insert_files, _set_content_hash, _unfinish_if_incomplete, places_as_files
 from photofs.catalog.schema import MIGRATIONS, SCHEMA_VERSION
 from photofs.catalog.progress import ProgressStore
 from photofs.catalog.sort_state import SortStateStore
@@ -170,6 +170,11 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
                        "error=NULL, updated_at=? WHERE id=?",
                        (phash, thumb_size, dihedral, histogram, frame_hashes, str(ItemState.THUMBNAILED), time.time(),
                         item_id))
+
+    def set_content_hash(self, item_id: int, sha256: str) -> None:
+        """The shown file's SHA-256, from its first full read (add-folder reads only headers)."""
+        with self.transaction() as db:
+            _set_content_hash(db, item_id, sha256)
 
     def set_thumb_size(self, item_id: int, thumb_size: int) -> None:
         """The served thumbnail's size after its record changed (restamped after an archive)."""

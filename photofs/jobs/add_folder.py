@@ -5,7 +5,10 @@ one item (domain/media.py): a still with its motion video, a RAW with its JPEG.
 Everything else below the folder is written into the ledger as skipped, with why,
 so `photofs ledger` accounts for every file.
 
-Re-running does nothing new; a changed file (size or mtime) is re-indexed; a file
+Only headers are read here: a new file's SHA-256 comes from its first full read, in
+`thumbs` or `archive`, from the same bytes the thumbnail or the NAS copy is made of
+(each original read once). Re-running does nothing new; a changed file (size or
+mtime) is re-indexed and hashed at once; a file
 that vanished is marked missing, never dropped, unless every file of its item has
 a verified NAS copy (then the copy serves) or photofs itself moved it to its trash.
 """
@@ -97,7 +100,9 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
                     and _companions_unchanged(group, places, old[0]):
                 summary.counts["unchanged"] += 1
                 continue
-            item, files = index_group(lib, folder_path, group, media, source_id)
+            # A known file that changed is hashed now, so the catalog sees its bytes changed and
+            # its old NAS copy stops counting; a new file is hashed at its first full read.
+            item, files = index_group(lib, folder_path, group, media, source_id, rehash=old is not None)
             pending.append((item, files))
             if len(pending) >= BATCH:
                 flush()
@@ -154,10 +159,12 @@ def _source_id(path: str) -> str:
 
 
 def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, FileFound],
-                source_id: str) -> tuple[Item, list[ItemFile]]:
-    """One item from the files of one shot; problems become state=error, never an exception."""
+                source_id: str, rehash: bool = False) -> tuple[Item, list[ItemFile]]:
+    """One item from the files of one shot; problems become state=error, never an exception.
+    Only headers are read unless `rehash`: each file's bytes are read in full once, later,
+    by whichever job first needs them (thumbs or archive), which hashes them then."""
     shown = media[group.shown]
-    item = index_file(lib, shown, source_id, group.kind)
+    item = index_file(lib, shown, source_id, group.kind, rehash)
     files = []
     for role, name in group.files:
         found = media[name]
@@ -165,7 +172,7 @@ def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, 
                      places=[Place(folder, _source_id(name), found.size)])
         if found is shown:
             f.sha256 = item.sha256
-        else:
+        elif rehash:
             try:
                 f.sha256 = sha256_file(found.path)
             except OSError as e:
@@ -174,8 +181,9 @@ def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, 
     return item, files
 
 
-def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str = "photo") -> Item:
-    """Read one file's header and checksum into an Item; problems become state=error."""
+def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str = "photo",
+               rehash: bool = False) -> Item:
+    """Read one file's header (and with `rehash` its checksum) into an Item; problems become state=error."""
     name = os.path.basename(source_id)
     item = Item(source=SOURCE, source_id=source_id, original_name=name, size=found.size, mtime_ns=found.mtime_ns,
                 kind=kind, mime=mimetypes.guess_type(name)[0])
@@ -189,7 +197,8 @@ def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str =
     try:
         with open(found.path, "rb") as f:
             meta = read_media_header(f, kind, lib.settings.max_pixels, name)
-        item.sha256 = sha256_file(found.path)
+        if rehash:
+            item.sha256 = sha256_file(found.path)
     except BadImage as e:
         return _error(item, str(e))
     except OSError as e:

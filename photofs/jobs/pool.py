@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from photofs.errors import PhotofsError
 
 TASKS_PER_WORKER = 3  # in flight per worker: one decoding, the next ones' originals being read
+# Starting worker processes costs about a second; a job this small is quicker done here.
+SMALL_JOB = 16
 
 
 def default_workers() -> int:
@@ -52,24 +54,29 @@ class Pool:
         self.workers = workers
         self.where = where  # for the summary: "2 local processes", "a Dask cluster at ..."
 
-    def run(self, fn: Callable, tasks: Iterable) -> Iterator[tuple[object, object, str | None]]:
+    def run(self, fn: Callable, tasks: Iterable, stop: Callable[[], bool] = lambda: False
+            ) -> Iterator[tuple[object, object, str | None]]:
+        """`stop()` true: no new task starts; those in flight still come back (a job that must
+        stop, say on a full NAS, records what was already done)."""
         pending = deque(tasks)
         if self.new_executor is None:
             for task in pending:
+                if stop():
+                    return
                 yield task, fn(task), None
             return
         suspects: deque = deque()  # in flight when a worker died: each runs alone next time
-        while pending or suspects:
+        while (pending or suspects) and not stop():
             executor = self.new_executor()
             try:
-                yield from self._run_until_broken(executor, fn, pending, suspects)
+                yield from self._run_until_broken(executor, fn, pending, suspects, stop)
             finally:
                 if isinstance(executor, ProcessPoolExecutor):
                     executor.shutdown(wait=True, cancel_futures=True)
                 else:  # Dask's executor: cancels what is left
                     executor.shutdown(wait=False)
 
-    def _run_until_broken(self, executor, fn, pending: deque, suspects: deque):
+    def _run_until_broken(self, executor, fn, pending: deque, suspects: deque, stop):
         while suspects:
             task = suspects[0]
             future = executor.submit(fn, task)
@@ -80,8 +87,8 @@ class Pool:
                 return  # this executor is broken: the caller starts a new one
             yield task, (None if error else future.result()), _reason(error)
         in_flight: dict = {}
-        while pending or in_flight:
-            while pending and len(in_flight) < self.workers * TASKS_PER_WORKER:
+        while (pending and not stop()) or in_flight:
+            while pending and len(in_flight) < self.workers * TASKS_PER_WORKER and not stop():
                 task = pending.popleft()
                 in_flight[executor.submit(fn, task)] = task
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
@@ -106,12 +113,15 @@ def _reason(error: BaseException | None) -> Failed | None:
 
 
 @contextmanager
-def open_pool(workers: int | None = None, cluster: str = "") -> Iterator[Pool]:
-    """Local processes (`workers`, default every core; 1 runs here), or the Dask cluster at `cluster`."""
+def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None = None) -> Iterator[Pool]:
+    """Local processes (`workers`, default every core, or here when the job has fewer than
+    SMALL_JOB `tasks`; 1 runs here), or the Dask cluster at `cluster`."""
     if cluster:
         with _dask_pool(cluster) as pool:
             yield pool
         return
+    if workers is None and tasks is not None and tasks < SMALL_JOB:
+        workers = 1
     workers = workers or default_workers()
     if workers < 1:
         raise PhotofsError(f"--workers must be at least 1, got {workers}")

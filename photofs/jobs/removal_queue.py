@@ -170,7 +170,7 @@ def _to_trash(lib: LibraryFolder, item: Item) -> None:
     .photofs-trash/ on the NAS. Across file systems a move is a copy: it goes to a
     temporary name, is verified, renamed, and only then is the original removed, so
     a kill at any point leaves the original or a complete copy, never half of one."""
-    from photofs.jobs.archive import write_verified
+    from photofs.jobs.archive_copy import write_verified
     trash = Path(lib.settings.nas_path).expanduser() / ".photofs-trash"
     for f in lib.catalog.files(item.id):
         for place in f.places:

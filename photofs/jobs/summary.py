@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -36,3 +37,23 @@ class JobSummary:
         if len(self.problems) > MAX_LINES_SHOWN:
             lines.append(f"  ... and {len(self.problems) - MAX_LINES_SHOWN} more (see `photofs items --json`)")
         return "\n".join(lines)
+
+
+class Tally:
+    """Photos and bytes done so far, for the bar and the summary: what the pass really does."""
+
+    def __init__(self, bar):
+        self.bar, self.start, self.photos, self.bytes = bar, time.monotonic(), 0, 0
+
+    def add(self, nbytes: int) -> None:
+        self.photos += 1
+        self.bytes += nbytes
+        self.bar.set_postfix_str(f"{self.bytes / 1e6 / self.elapsed():,.1f} MB/s", refresh=False)
+        self.bar.update()
+
+    def elapsed(self) -> float:
+        return max(time.monotonic() - self.start, 1e-6)
+
+    def rates(self) -> dict[str, float]:
+        s = self.elapsed()
+        return {"photos/s": round(self.photos / s, 1), "MB/s": round(self.bytes / 1e6 / s, 1)} if self.photos else {}

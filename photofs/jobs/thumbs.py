@@ -12,7 +12,7 @@ in this process: they share its login and its daily quota.
 
 from __future__ import annotations
 
-import time
+from dataclasses import replace
 
 from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
@@ -20,7 +20,7 @@ from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
 from photofs.imaging.decoder_log import decoder_messages
 from photofs.jobs.pool import open_pool
-from photofs.jobs.summary import JobSummary
+from photofs.jobs.summary import JobSummary, Tally
 from photofs.jobs.thumb_work import ThumbTask, make_one
 from photofs.library_folder import LibraryFolder
 from photofs.sources.google.client import QuotaSpent
@@ -39,26 +39,6 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
     if said.count:
         summary.counts["decoder warnings (in photofs.log)"] = said.count
     return summary
-
-
-class _Tally:
-    """Photos and bytes done so far, for the bar and the summary: what the pass really does."""
-
-    def __init__(self, bar):
-        self.bar, self.start, self.photos, self.bytes = bar, time.monotonic(), 0, 0
-
-    def add(self, nbytes: int) -> None:
-        self.photos += 1
-        self.bytes += nbytes
-        self.bar.set_postfix_str(f"{self.bytes / 1e6 / self.elapsed():,.1f} MB/s", refresh=False)
-        self.bar.update()
-
-    def elapsed(self) -> float:
-        return max(time.monotonic() - self.start, 1e-6)
-
-    def rates(self) -> dict[str, float]:
-        s = self.elapsed()
-        return {"photos/s": round(self.photos / s, 1), "MB/s": round(self.bytes / 1e6 / s, 1)} if self.photos else {}
 
 
 def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, workers, cluster: str, said) -> None:
@@ -83,7 +63,13 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
             # The original is not reachable right now (NAS offline? Google?): leave it for the next run.
             summary.counts["not reachable"] += 1
             summary.problem(item.source_id, f"cannot read original: {result.unreachable}; will retry next run")
+        elif item.sha256 and result.sha256 and result.sha256 != item.sha256:
+            summary.counts["changed since indexed"] += 1
+            summary.problem(item.source_id, "its bytes changed since it was indexed; run add-folder again")
         else:
+            if result.sha256 and not item.sha256:  # its first full read: the content hash is known now,
+                cat.set_content_hash(item.id, result.sha256)  # and goes into the thumbnail's record
+                item = replace(item, sha256=result.sha256)
             data = store.put(item, result.thumb)
             t = result.thumb
             cat.set_thumbnail(item.id, t.phash, len(data), t.dihedral, t.histogram, t.frames)
@@ -92,9 +78,9 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
 
     with tqdm(total=len(todo), desc="thumbnails", unit=" photos",
               disable=None if progress is None else not progress) as bar:
-        tally = _Tally(bar)
+        tally = Tally(bar)
         if local:
-            with open_pool(workers, cluster) as pool:
+            with open_pool(workers, cluster, len(local)) as pool:
                 for task, result, failed in pool.run(make_one, local):
                     if failed is None:
                         record(task, result)

@@ -15,6 +15,7 @@ error (one line on stderr), 2 a mistyped command, 3 another run holds the lock.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 import logging
 import sys
 from contextlib import contextmanager
@@ -90,24 +91,33 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     cal = lib.calendar
     if not cat.items(week=week):
         raise PhotofsError(f"week {week} ({cal.folder_name(week)}) has no photos")
-    thumbs = make_thumbs(lib, (week, week), progress=False)
+    # With a NAS, the archive comes first and makes the missing thumbnails from the bytes it
+    # copies: each original is read once, plus the copy's verifying read-back.
+    archived = None
+    failures: list[str] = []
+    archive_lines: list[str] = []
+    if lib.settings.nas_path:
+        try:
+            archived = archive(lib, (week, week), progress=False, thumbnails=True)
+            archive_lines.append("  " + archived.as_text())
+            failures += [f"archive: {p}" for p in archived.problems]
+        except PhotofsError as e:
+            archive_lines.append(f"  ! archive: {e}")
+            failures.append(f"archive could not run: {e}")
+    else:
+        archive_lines.append("  (no NAS set in photofs.toml: originals not archived yet)")
+    thumbs = make_thumbs(lib, (week, week), progress=False)  # those the archive did not read
+    if archived is not None:  # one line for the week's thumbnails, wherever they were made
+        on_the_way = archived.counts.pop("thumbnails made on the way", 0)
+        thumbs.counts["made"] += on_the_way
+        thumbs.counts["already done"] -= on_the_way
+        thumbs.counts += Counter()  # drop the zeros
     groups = similar_groups_of_week(lib, week)
     lines = [f"week {cal.folder_name(week)}:", "  " + thumbs.as_text()]
     if groups:
         lines.append("  near-duplicates to look at in /by-similar/:")
         lines += [f"    {name} (best: {why})" for name, why in groups.items()]
-    archived = None
-    failures: list[str] = []
-    if lib.settings.nas_path:
-        try:
-            archived = archive(lib, (week, week), progress=False)
-            lines.append("  " + archived.as_text())
-            failures += [f"archive: {p}" for p in archived.problems]
-        except PhotofsError as e:
-            lines.append(f"  ! archive: {e}")
-            failures.append(f"archive could not run: {e}")
-    else:
-        lines.append("  (no NAS set in photofs.toml: originals not archived yet)")
+    lines += archive_lines
     folder = lib.path / "worksheets"
     folder.mkdir(exist_ok=True)
     sheet = removal_queue.worksheet(lib, folder / f"week-{week:04d}.html", weeks=(week, week))

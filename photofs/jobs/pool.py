@@ -128,9 +128,10 @@ def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None =
     if workers == 1:
         yield Pool(None, 1, "1 process")
         return
-    methods = multiprocessing.get_all_start_methods()
-    # A clean process to fork workers from: the parent has threads and an open catalog.
-    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    # Fresh interpreters (the parent has threads and an open catalog), children of this
+    # process: their reads count in its /proc/self/io, which `scripts/bench.py` measures
+    # (a forkserver's children are not ours). The default on macOS and Windows too.
+    context = multiprocessing.get_context("spawn")
     yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context), workers, f"{workers} local processes")
 
 

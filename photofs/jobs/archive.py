@@ -43,10 +43,10 @@ from photofs.imaging.decoder_log import decoder_messages
 from photofs.imaging.exif_record import record_of
 from photofs.jobs.archive_copy import (HOST, NAS_MARKER, TMP_PREFIX, CopyResult, CopyTask, SourceError, _still_there,
                                        copy_item, still_mounted as _still_mounted, sweep_leftovers)
-from photofs.jobs.pool import open_pool
+from photofs.jobs.pool import open_pool, read_ahead_files
 from photofs.jobs.summary import JobSummary, Tally
 from photofs.library_folder import LibraryFolder
-from photofs.sources.registry import source_of
+from photofs.sources.registry import local_paths, source_of
 
 __all__ = ["NAS_MARKER", "TMP_PREFIX", "archive", "destination_folder", "nas_root"]
 
@@ -143,7 +143,8 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
         stopped: list[PhotofsError] = []  # the NAS as a whole failed: what is in flight is still recorded
         if local:
             with open_pool(workers, cluster, len(local)) as pool:
-                for task, result, failed in pool.run(copy_item, local, stop=lambda: bool(stopped)):
+                for task, result, failed in pool.run(copy_item, local, stop=lambda: bool(stopped),
+                                                     read_ahead=lambda t: read_ahead_files(local_paths(t.item, t.files))):
                     if failed is not None:  # a worker died on it: the copy, if any, was never recorded
                         summary.counts["not done (will retry next run)"] += 1
                         summary.problem(task.item.original_name, failed.reason)

@@ -54,11 +54,13 @@ class Pool:
         self.workers = workers
         self.where = where  # for the summary: "2 local processes", "a Dask cluster at ..."
 
-    def run(self, fn: Callable, tasks: Iterable, stop: Callable[[], bool] = lambda: False
-            ) -> Iterator[tuple[object, object, str | None]]:
+    def run(self, fn: Callable, tasks: Iterable, stop: Callable[[], bool] = lambda: False,
+            read_ahead: Callable[[object], None] = lambda task: None) -> Iterator[tuple[object, object, str | None]]:
         """`stop()` true: no new task starts; those in flight still come back (a job that must
-        stop, say on a full NAS, records what was already done)."""
+        stop, say on a full NAS, records what was already done). `read_ahead(task)` is called
+        as a task is queued, so the disk fetches its original while the workers decode."""
         pending = deque(tasks)
+        self.read_ahead = read_ahead
         if self.new_executor is None:
             for task in pending:
                 if stop():
@@ -90,6 +92,7 @@ class Pool:
         while (pending and not stop()) or in_flight:
             while pending and len(in_flight) < self.workers * TASKS_PER_WORKER and not stop():
                 task = pending.popleft()
+                self.read_ahead(task)
                 in_flight[executor.submit(fn, task)] = task
             done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
             broken = False
@@ -103,6 +106,26 @@ class Pool:
             if broken:
                 suspects.extend(in_flight.values())
                 return
+
+
+def read_ahead_files(paths: Iterable[str]) -> None:
+    """Ask the kernel to start reading these files now (POSIX_FADV_WILLNEED): it fills the
+    page cache in the background, and no byte is read twice. Where that is not offered
+    (Windows, macOS), nothing happens."""
+    advise = getattr(os, "posix_fadvise", None)
+    if advise is None:
+        return
+    for path in paths:
+        try:
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        except OSError:
+            continue
+        try:
+            advise(fd, 0, 0, os.POSIX_FADV_WILLNEED)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def _reason(error: BaseException | None) -> Failed | None:

@@ -19,12 +19,12 @@ from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a te
 from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
 from photofs.imaging.decoder_log import decoder_messages
-from photofs.jobs.pool import open_pool
+from photofs.jobs.pool import open_pool, read_ahead_files
 from photofs.jobs.summary import JobSummary, Tally
 from photofs.jobs.thumb_work import ThumbTask, make_one
 from photofs.library_folder import LibraryFolder
 from photofs.sources.google.client import QuotaSpent
-from photofs.sources.registry import source_of
+from photofs.sources.registry import local_paths, source_of
 
 
 def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progress: bool | None = None,
@@ -81,7 +81,7 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
         tally = Tally(bar)
         if local:
             with open_pool(workers, cluster, len(local)) as pool:
-                for task, result, failed in pool.run(make_one, local):
+                for task, result, failed in pool.run(make_one, local, read_ahead=_read_ahead):
                     if failed is None:
                         record(task, result)
                     elif failed.culprit:
@@ -99,6 +99,10 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
         joined = join_google_twins(lib)
         if joined:
             summary.counts["Google items found to be Takeout photos"] = joined
+
+
+def _read_ahead(task: ThumbTask) -> None:
+    read_ahead_files(local_paths(task.item, task.files[:1]))
 
 
 def _google_thumbs(lib: LibraryFolder, tasks: list[ThumbTask], summary: JobSummary, record) -> None:

@@ -116,6 +116,13 @@ def places_to_try(item: Item, f: ItemFile) -> list[tuple[Source, Place]]:
     return sorted(out, key=lambda sp: sp[0].kind == "google")  # local copies first: no quota, no network
 
 
+def local_paths(item: Item, files) -> list[str]:
+    """The paths on this machine's file systems of these files of an item (folder
+    sources; a Takeout member or a Google item has none), for read-ahead."""
+    return [os.path.join(p.container, p.member) for f in files for src, p in places_to_try(item, f)[:1]
+            if src.kind == "folder"]
+
+
 def open_file(lib, item: Item, f: ItemFile) -> BinaryIO:
     """A stream of one file of an item, from the first place that opens."""
     errors = []

@@ -48,6 +48,25 @@ def default_library() -> Path:
     return Path(env) if env else platformdirs.user_data_path("photofs") / "library"
 
 
+def _workers(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {text!r}")
+    return n
+
+
+def pool_options(c: argparse.ArgumentParser) -> None:
+    """Where the pass's work runs (jobs/pool.py)."""
+    c.add_argument("--workers", type=_workers, metavar="N",
+                   help="worker processes (default: one per core; 1: this process only)")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://desktop:8786 (photofs[cluster]; "
+                        "default: cluster_address in photofs.toml)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="photofs", description="Move your photo library off the cloud, one life-week at a time.")
     p.add_argument("--version", action="version", version=f"photofs {__version__}")
@@ -93,10 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")
     g.add_argument("--all", action="store_true", help="every item, undated ones included")
-    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core; 1: this process only)")
-    c.add_argument("--cluster", metavar="ADDRESS",
-                   help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://desktop:8786 (photofs[cluster]; "
-                        "default: cluster_address in photofs.toml)")
+    pool_options(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("mount", help="mount the library's views")
@@ -134,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("n", type=int, nargs="?", metavar="N", help="the week (default: the next unfinished one)")
     c.add_argument("--all-pending", action="store_true", help="every unfinished week (for cron or a timer)")
     c.add_argument("--quiet", action="store_true", help="print nothing unless something went wrong")
+    pool_options(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("items", help="catalog items with their metadata")
@@ -148,6 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("archive", help="copy every file of every photo to the NAS, verified")
     c.add_argument("--weeks", metavar="A-B", help="only these life weeks (default: all)")
+    pool_options(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("queue", help="the cloud-removal queue")

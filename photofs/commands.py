@@ -117,8 +117,6 @@ def cmd_scan(args, library: Path) -> int:
 def cmd_thumbs(args, library: Path) -> int:
     from photofs.jobs.thumbs import make_thumbs
     lib = LibraryFolder(library)
-    if args.workers is not None and args.workers < 1:
-        raise PhotofsError(f"--workers must be at least 1, got {args.workers}")
     summary = make_thumbs(lib, None if args.all else week_range(args.weeks), workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
@@ -255,7 +253,8 @@ def cmd_status(args, library: Path) -> int:
 def cmd_week(args, library: Path) -> int:
     from photofs.jobs.week import run_weeks
     lib = LibraryFolder(library)
-    results = run_weeks(lib, args.n, all_pending=args.all_pending, quiet=args.quiet or args.json)
+    results = run_weeks(lib, args.n, all_pending=args.all_pending, quiet=args.quiet or args.json,
+                        workers=args.workers, cluster=args.cluster)
     if args.json:
         emit(args, results, "")
     return 1 if any(r["failures"] for r in results) else 0
@@ -321,7 +320,7 @@ def cmd_ledger(args, library: Path) -> int:
 def cmd_archive(args, library: Path) -> int:
     from photofs.jobs.archive import archive
     lib = LibraryFolder(library)
-    summary = archive(lib, week_range(args.weeks) if args.weeks else None)
+    summary = archive(lib, week_range(args.weeks) if args.weeks else None, workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 

@@ -204,3 +204,21 @@ def test_an_unreachable_cluster_is_one_clear_error(tmp_path, photos):
         make_thumbs(lib, progress=False, cluster="tcp://127.0.0.1:9")
     assert not lib.catalog.items(states=[ItemState.THUMBNAILED])  # nothing half-done
     lib.close()
+
+
+def test_the_commands_take_workers_and_cluster_and_refuse_nonsense(tmp_path, photos, capsys):
+    from conftest import CLI, assert_one_error_line
+    lib = fresh(tmp_path, "lib", nas=True)
+    add_folder(lib, photos, progress=False)
+    cli = CLI(capsys, lib.path)
+    for bad in ("0", "-2", "many"):
+        with pytest.raises(SystemExit) as e:
+            cli("thumbs", "--all", "--workers", bad)
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and "--workers" in err and "at least 1" in err and len(err.strip().splitlines()) == 1
+    code, _, err = cli("archive", "--cluster", "tcp://127.0.0.1:9")
+    assert_one_error_line(code, err, "cannot reach the Dask scheduler at tcp://127.0.0.1:9")
+    out = cli.json("week", "--all-pending", "--workers", "2")
+    assert out and all(w["summary"]["reviewed"] for w in out)
+    assert all(i.nas_sha256 and i.state == ItemState.THUMBNAILED for i in lib.catalog.items() if i.state != "error")
+    lib.close()

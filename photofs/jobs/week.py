@@ -61,7 +61,9 @@ def unfinished_weeks(lib: LibraryFolder) -> list[int]:
     return [w for w in sorted(figures) if w not in reviewed or week_state(figures[w], True) < WeekState.ARCHIVED]
 
 
-def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False) -> list[dict]:
+def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quiet: bool = False,
+              workers: int | None = None, cluster: str | None = None) -> list[dict]:
+    """`workers`, `cluster`: where the work runs (jobs/pool.py)."""
     log = _logger(lib)
     with library_lock(lib):
         if n is not None:
@@ -74,7 +76,7 @@ def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quie
             print("every week with photos is done: nothing to do")
         results = []
         for week in weeks:
-            result = run_week(lib, week)
+            result = run_week(lib, week, workers, cluster)
             results.append(result)
             log.info("week %s: %s", week, result["summary"])
             for problem in result["failures"]:
@@ -86,7 +88,7 @@ def run_weeks(lib: LibraryFolder, n: int | None, all_pending: bool = False, quie
         return results
 
 
-def run_week(lib: LibraryFolder, week: int) -> dict:
+def run_week(lib: LibraryFolder, week: int, workers: int | None = None, cluster: str | None = None) -> dict:
     cat = lib.catalog
     cal = lib.calendar
     if not cat.items(week=week):
@@ -98,7 +100,7 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
     archive_lines: list[str] = []
     if lib.settings.nas_path:
         try:
-            archived = archive(lib, (week, week), progress=False, thumbnails=True)
+            archived = archive(lib, (week, week), progress=False, thumbnails=True, workers=workers, cluster=cluster)
             archive_lines.append("  " + archived.as_text())
             failures += [f"archive: {p}" for p in archived.problems]
         except PhotofsError as e:
@@ -106,7 +108,7 @@ def run_week(lib: LibraryFolder, week: int) -> dict:
             failures.append(f"archive could not run: {e}")
     else:
         archive_lines.append("  (no NAS set in photofs.toml: originals not archived yet)")
-    thumbs = make_thumbs(lib, (week, week), progress=False)  # those the archive did not read
+    thumbs = make_thumbs(lib, (week, week), progress=False, workers=workers, cluster=cluster)  # those the archive did not read
     if archived is not None:  # one line for the week's thumbnails, wherever they were made
         on_the_way = archived.counts.pop("thumbnails made on the way", 0)
         thumbs.counts["made"] += on_the_way

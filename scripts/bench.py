@@ -389,6 +389,7 @@ def bench_raw(n: int) -> None:
 
 
 def main() -> int:
+    import bench_first_pass
     import bench_scale
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="10^5 items and small fixed parts: a smoke check, not a measurement")
@@ -407,6 +408,7 @@ def main() -> int:
         bench_hashing(50 if a.quick else 200)
         bench_catalog(root, 2_000 if a.quick else 10_000)
         bench_archive(root, 4 if a.quick else 8, 16 if a.quick else 64, 0.5 if a.quick else 4)
+        bench_first_pass.bench_first_pass(root, 8 if a.quick else 48)
         if not a.quick:
             bench_takeout(root, 100_000)
         lib, planted = synthetic_library(root, 20_000, burst=1900)  # the VFS figures at desk size

@@ -35,8 +35,6 @@ import json
 import os
 from pathlib import Path
 
-from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
-
 from photofs.domain.items import Item, ItemFile, ItemState
 from photofs.errors import PhotofsError
 from photofs.imaging.decoder_log import decoder_messages
@@ -132,13 +130,13 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
             sweep_leftovers(folder)
     google = [t for t in todo if source_of(t.item).kind == "google"]
     local = [t for t in todo if source_of(t.item).kind != "google"]
-    with tqdm(total=len(todo), desc="archive", unit=" photos", disable=None if progress is None else not progress) as bar:
-        tally = Tally(bar)
+    planned = sum(f.size or 0 for t in todo for f in t.files if not f.verified)
+    with Tally("archive", len(todo), planned, progress) as tally:
 
         def record(task: CopyTask, result: CopyResult) -> None:
             said.elsewhere += result.said
             _record(lib, root, task, result, summary)
-            tally.add(result.bytes_read)
+            tally.add(sum(f.size or 0 for f in task.files if not f.verified), result.bytes_read)
 
         stopped: list[PhotofsError] = []  # the NAS as a whole failed: what is in flight is still recorded
         if local:
@@ -148,6 +146,7 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
                     if failed is not None:  # a worker died on it: the copy, if any, was never recorded
                         summary.counts["not done (will retry next run)"] += 1
                         summary.problem(task.item.original_name, failed.reason)
+                        tally.add(0, 0)
                         continue
                     try:
                         record(task, result)

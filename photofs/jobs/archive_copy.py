@@ -26,7 +26,6 @@ import piexif
 from photofs.domain.items import Item, ItemFile
 from photofs.domain.media import ROLE_JPEG, ROLE_ORIGINAL, extension
 from photofs.domain.names import safe_file_name
-from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage
 from photofs.imaging.decoder_log import caught_messages
 from photofs.imaging.exif_record import gps_ifd, valid_position

@@ -6,6 +6,8 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 
+from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
+
 from photofs.domain.names import printable
 
 MAX_LINES_SHOWN = 50
@@ -40,16 +42,28 @@ class JobSummary:
 
 
 class Tally:
-    """Photos and bytes done so far, for the bar and the summary: what the pass really does."""
+    """What the pass really does, for its bar and its summary. The bar counts the originals'
+    bytes, so its ETA weighs a video as what it is; the photos and photos/s ride beside it.
+    The summary ends with the same rates, from the bytes actually read."""
 
-    def __init__(self, bar):
-        self.bar, self.start, self.photos, self.bytes = bar, time.monotonic(), 0, 0
+    def __init__(self, desc: str, photos: int, nbytes: int, progress: bool | None):
+        self.bar = tqdm(total=nbytes or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1000,
+                        disable=None if progress is None else not progress)
+        self.total, self.start, self.photos, self.bytes = photos, time.monotonic(), 0, 0
 
-    def add(self, nbytes: int) -> None:
+    def __enter__(self) -> Tally:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.bar.close()
+
+    def add(self, planned: int, read: int) -> None:
+        """One photo done: `planned` its bytes as the catalog knows them, `read` what was read."""
         self.photos += 1
-        self.bytes += nbytes
-        self.bar.set_postfix_str(f"{self.bytes / 1e6 / self.elapsed():,.1f} MB/s", refresh=False)
-        self.bar.update()
+        self.bytes += read
+        self.bar.set_postfix_str(f"{self.photos:,}/{self.total:,} photos, {self.photos / self.elapsed():,.1f} photos/s",
+                                 refresh=False)
+        self.bar.update(planned)
 
     def elapsed(self) -> float:
         return max(time.monotonic() - self.start, 1e-6)

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
-
 from photofs.domain.items import ItemState
 from photofs.errors import PhotofsError
 from photofs.imaging.decoder_log import decoder_messages
@@ -74,11 +72,9 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
             t = result.thumb
             cat.set_thumbnail(item.id, t.phash, len(data), t.dihedral, t.histogram, t.frames)
             summary.counts["made"] += 1
-        tally.add(result.bytes_read)
+        tally.add(item.size or 0, result.bytes_read)
 
-    with tqdm(total=len(todo), desc="thumbnails", unit=" photos",
-              disable=None if progress is None else not progress) as bar:
-        tally = Tally(bar)
+    with Tally("thumbnails", len(todo), sum(t.item.size or 0 for t in todo), progress) as tally:
         if local:
             with open_pool(workers, cluster, len(local)) as pool:
                 for task, result, failed in pool.run(make_one, local, read_ahead=_read_ahead):
@@ -91,6 +87,8 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
                     else:
                         summary.counts["not done (the pool failed; will retry next run)"] += 1
                         summary.problem(task.item.source_id, failed.reason)
+                    if failed is not None:
+                        tally.add(task.item.size or 0, 0)
         if google:
             _google_thumbs(lib, google, summary, record)
     summary.rates.update(tally.rates())

@@ -282,8 +282,9 @@ def _first_pass_json(fp: FirstPass, rates: dict[str, Rate | None]) -> dict:
 
 def _first_pass_lines(fp: FirstPass, rates: dict[str, Rate | None]) -> list[str]:
     kinds = [plural(fp.by_kind["photo"], "photo"), plural(fp.by_kind["video"], "video"), f"{fp.by_kind['raw']} RAW"]
-    lines = [f"first pass over {plural(fp.items, 'item')} ({', '.join(k for k in kinds if not k.startswith('0 '))})"
-             if fp.items else "first pass: no items yet"]
+    if not fp.items:
+        return ["first pass: nothing to do yet" + (" (every item is left out)" if any(fp.left_out.values()) else "")]
+    lines = [f"first pass over {plural(fp.items, 'item')} ({', '.join(k for k in kinds if not k.startswith('0 '))})"]
     width = len(str(fp.items))
     for name, stage in _stages(fp).items():
         line = f"  {name:<12} {stage.done:>{width}} of {stage.of}  {stage.percent:5.1f}%"

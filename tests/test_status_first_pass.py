@@ -138,8 +138,16 @@ def test_record_rate_stores_the_last_run_and_a_run_that_did_nothing_keeps_it(lib
     assert cat.last_rate("thumbs") == rate
     cat.record_rate("archive", photos=3, nbytes=0, seconds=1.5)  # a run that read nothing it counted: by photo count
     assert cat.last_rate("archive").photos_per_s == pytest.approx(2.0) and cat.last_rate("archive").bytes_per_s == 0
-    cat.job_set(RATE_KEY.format(job="archive"), "not json")
-    assert cat.last_rate("archive") is None
+    for bad in ("not json", "5", '{"photos_per_s": 0, "bytes_per_s": 1, "at": 0}', '{"photos_per_s": 1}'):
+        cat.job_set(RATE_KEY.format(job="archive"), bad)  # an old or hand-edited value: no ETA, no crash
+        assert cat.last_rate("archive") is None, bad
+
+
+def test_an_empty_library_says_there_is_nothing_to_do_yet(library, capsys):
+    data, out = status(capsys, library)
+    assert "first pass: nothing to do yet" in out.splitlines()
+    fp = data["first_pass"]
+    assert fp["items"] == 0 and fp["thumbnailed"]["percent"] == 100.0 and fp["archived"]["bytes_left"] == 0
 
 
 def test_status_shows_the_eta_at_the_last_runs_rate(mixed, capsys):

@@ -116,7 +116,7 @@ class ProgressStore:
             items=items, by_kind={"photo": photos, "video": videos, "raw": raws},
             thumbs=Stage(thumbed, items, int(thumb_bytes), thumb_unknown),
             archive=Stage(archived, items, int(archive_bytes), archive_unknown),
-            left_out={"error": error, "trashed": trashed, "removed": removed, "missing": missing})
+            left_out={"error": error, "missing": missing, "trashed": trashed, "removed": removed})
 
     def record_rate(self, job: str, photos: int, nbytes: int, seconds: float) -> None:
         """Remember how fast this run of `job` ("thumbs", "archive") went: `photos` done and
@@ -132,6 +132,7 @@ class ProgressStore:
         value = self.job_get(RATE_KEY.format(job=job))
         try:
             d = json.loads(value) if value else None
-            return Rate(float(d["photos_per_s"]), float(d["bytes_per_s"]), float(d["at"])) if d else None
+            rate = Rate(float(d["photos_per_s"]), float(d["bytes_per_s"]), float(d["at"]))
         except (ValueError, TypeError, KeyError):
             return None
+        return rate if rate.photos_per_s > 0 and rate.bytes_per_s >= 0 else None

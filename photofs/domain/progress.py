@@ -72,7 +72,7 @@ class FirstPass:
     by_kind: dict[str, int]   # photo, video, raw
     thumbs: Stage
     archive: Stage
-    left_out: dict[str, int]  # why the others are not in it: error, trashed, removed, missing
+    left_out: dict[str, int]  # why the others are not in it: error, missing, trashed, removed
 
 
 @dataclass(frozen=True)

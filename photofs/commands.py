@@ -16,7 +16,8 @@ from photofs.domain.items import Item, ItemState
 from photofs.domain.names import printable
 from photofs.domain.sorting import PENDING
 from photofs.domain.weeks import LIFE_WEEKS, parse_week_range
-from photofs.domain.wording import plural
+from photofs.domain.progress import FirstPass, Rate, Stage
+from photofs.domain.wording import duration, gigabytes, plural, speed
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
@@ -231,6 +232,9 @@ def cmd_status(args, library: Path) -> int:
         "gb_freed_in_cloud": round(g["bytes freed in the cloud"] / 1e9, 3),
         "streak_days": g["streak days"],
     }
+    first_pass = lib.catalog.first_pass()
+    rates = {stage: lib.catalog.last_rate(job) for stage, job in _STAGE_JOBS.items()}
+    data["first_pass"] = _first_pass_json(first_pass, rates)
     written = []
     try:
         for kind, path, draw in (("png", args.png, lifegrid.png), ("html", args.html, lifegrid.page)):
@@ -242,12 +246,63 @@ def cmd_status(args, library: Path) -> int:
         raise PhotofsError(f"cannot write the grid: {e.strerror or e} ({e.filename})") from None
     lines = [f"library {lib.path}: {plural(data['items'], 'item')}"]
     lines += [f"  {state:<12} {n}" for state, n in data["states"].items()]
+    lines += _first_pass_lines(first_pass, rates)
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR"):
         lines += ["", lifegrid.terminal(grid, shutil.get_terminal_size())]  # ends with the summary line
     else:
         lines.append(grid.line())
     emit(args, data, "\n".join(lines + written))
     return 0
+
+
+_STAGE_JOBS = {"thumbnailed": "thumbs", "archived": "archive"}  # each stage's job, whose last run's rate gives the ETA
+_LEFT_OUT = {"error": "in error", "missing": "missing from their source", "trashed": "in Google's trash",
+             "removed": "removed from the cloud"}
+
+
+def _stages(fp: FirstPass) -> dict[str, Stage]:
+    return {"thumbnailed": fp.thumbs, "archived": fp.archive}
+
+
+def _first_pass_json(fp: FirstPass, rates: dict[str, Rate | None]) -> dict:
+    out = {"items": fp.items, "by_kind": fp.by_kind}
+    for name, stage in _stages(fp).items():
+        rate = rates[name]
+        out[name] = {
+            "done": stage.done, "of": stage.of, "percent": stage.percent, "left": stage.left,
+            "bytes_left": stage.bytes_left, "gb_left": round(stage.bytes_left / 1e9, 1),
+            "unknown_sizes": stage.unknown_sizes,
+            "last_rate": None if rate is None else {"photos_per_s": round(rate.photos_per_s, 2),
+                                                    "mb_per_s": round(rate.bytes_per_s / 1e6, 2), "at": rate.at},
+            "eta_seconds": None if rate is None else round(rate.seconds_for(stage)),
+        }
+    out["left_out"] = fp.left_out
+    return out
+
+
+def _first_pass_lines(fp: FirstPass, rates: dict[str, Rate | None]) -> list[str]:
+    kinds = [plural(fp.by_kind["photo"], "photo"), plural(fp.by_kind["video"], "video"), f"{fp.by_kind['raw']} RAW"]
+    if not fp.items:
+        return ["first pass: nothing to do yet" + (" (every item is left out)" if any(fp.left_out.values()) else "")]
+    lines = [f"first pass over {plural(fp.items, 'item')} ({', '.join(k for k in kinds if not k.startswith('0 '))})"]
+    width = len(str(fp.items))
+    for name, stage in _stages(fp).items():
+        line = f"  {name:<12} {stage.done:>{width}} of {stage.of}  {stage.percent:5.1f}%"
+        if stage.left:
+            line += f"  {gigabytes(stage.bytes_left)} still to read"
+            if name == "archived":
+                line += " (every file of each item)"
+            if stage.unknown_sizes:
+                line += f", and {plural(stage.unknown_sizes, 'item')} of unknown size"
+            rate = rates[name]
+            if rate is not None:
+                line += f"; about {duration(rate.seconds_for(stage))} at the last run's " \
+                        f"{speed(rate.photos_per_s, rate.bytes_per_s)}"
+        lines.append(line)
+    left_out = [f"{n} {_LEFT_OUT[why]}" for why, n in fp.left_out.items() if n]
+    if left_out:
+        lines.append("  not in the pass: " + ", ".join(left_out))
+    return lines
 
 
 def cmd_week(args, library: Path) -> int:

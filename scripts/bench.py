@@ -423,6 +423,7 @@ def main() -> int:
                 bench_scale.bench_mount(lib, n)
             bench_scale.bench_similar_update(lib, n, full)
             bench_scale.bench_names(min(n, 1_000_000) if a.quick else n)
+            bench_scale.bench_first_pass(lib, n)
             lib.close()
             import shutil
             shutil.rmtree(lib.path, ignore_errors=True)

@@ -1,8 +1,11 @@
-"""How far along a life week is, and the streak: plain values, no I/O."""
+"""How far along a life week is, the streak, and the first pass over the whole library:
+plain values, no I/O."""
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+from dataclasses import dataclass
 from enum import IntEnum
 
 
@@ -41,3 +44,53 @@ def streak(active_days: set[str], today: dt.date) -> int:
         n += 1
         day -= dt.timedelta(days=1)
     return n
+
+
+# -- the first pass over the whole library --------------------------------------------
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the first pass (thumbnails, or verified NAS copies) over the items it covers."""
+    done: int
+    of: int
+    bytes_left: int         # the originals' bytes the stage still has to read (sizes the catalog knows)
+    unknown_sizes: int = 0  # items left whose size is not known yet (a Google item before its download)
+
+    @property
+    def left(self) -> int:
+        return self.of - self.done
+
+    @property
+    def percent(self) -> float:
+        """Rounded down to one decimal, so that 100.0% means done and 0.0% means none."""
+        return 100.0 if not self.of else math.floor(1000 * self.done / self.of) / 10
+
+
+@dataclass(frozen=True)
+class FirstPass:
+    """How far the first pass has got over the whole library."""
+    items: int                # items in the pass: every kind, neither in error, trashed, removed nor missing
+    by_kind: dict[str, int]   # photo, video, raw
+    thumbs: Stage
+    archive: Stage
+    left_out: dict[str, int]  # why the others are not in it: error, missing, trashed, removed
+
+
+@dataclass(frozen=True)
+class Rate:
+    """How fast the last run of a job went: what the ETA of what is left is reckoned at."""
+    photos_per_s: float
+    bytes_per_s: float
+    at: float  # when that run ended (epoch seconds)
+
+    @classmethod
+    def of_run(cls, photos: int, nbytes: int, seconds: float, at: float) -> Rate | None:
+        """None for a run that did nothing measurable (a re-run with nothing left to do)."""
+        if photos <= 0 or seconds <= 0:
+            return None
+        return cls(photos / seconds, max(nbytes, 0) / seconds, at)
+
+    def seconds_for(self, stage: Stage) -> float:
+        """What is left at this rate: by bytes when the run read any, items of unknown size by count."""
+        if self.bytes_per_s > 0:
+            return stage.bytes_left / self.bytes_per_s + stage.unknown_sizes / self.photos_per_s
+        return stage.left / self.photos_per_s

@@ -161,6 +161,7 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
         if stopped:
             raise stopped[0]
     summary.rates.update(tally.rates())
+    cat.record_rate(summary.job, tally.photos, tally.bytes, tally.elapsed())  # for the ETA in `photofs status`
     promoted = cat.promote_archived()
     if promoted:
         summary.counts["queued photos now safe to remove"] = promoted

@@ -92,6 +92,7 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
         if google:
             _google_thumbs(lib, google, summary, record)
     summary.rates.update(tally.rates())
+    cat.record_rate(summary.job, tally.photos, tally.bytes, tally.elapsed())  # for the ETA in `photofs status`
     if google:
         from photofs.jobs.twins import join_google_twins
         joined = join_google_twins(lib)

@@ -89,6 +89,12 @@ def group_folder(names) -> tuple[list[Group], list[str]]:
     by_stem: dict[str, list[str]] = {}
     for name in media:
         by_stem.setdefault(_stem(name).lower(), []).append(name)
+    # Each motion part under the still stems it can belong to: one pass, not one per still.
+    parts_of: dict[str, list[str]] = {}
+    for name in media:
+        if kind_of(name) == "video":
+            for stem in _motion_part_stems(name):
+                parts_of.setdefault(stem, []).append(name)
     taken: set[str] = set()
     groups: list[Group] = []
     for name in media:
@@ -98,7 +104,7 @@ def group_folder(names) -> tuple[list[Group], list[str]]:
         group = Group([(ROLE_ORIGINAL, name)])
         taken.add(name)
         parts = [n for n in by_stem.get(stem, []) if kind_of(n) == "video"]
-        parts += [n for n in media if kind_of(n) == "video" and _is_motion_part_of(n, stem)]
+        parts += parts_of.get(stem, [])
         for part in parts:
             if part not in taken:
                 group.files.append((ROLE_MOTION, part))
@@ -113,10 +119,13 @@ def group_folder(names) -> tuple[list[Group], list[str]]:
     return groups, [n for n in names if kind_of(n) is None]
 
 
-def _is_motion_part_of(name: str, still_stem: str) -> bool:
-    """`X.MP`, `X.MP~2` or `X.MV` for the still `X.MP.jpg` or `X.jpg`; `MVIMG_1` for `MVIMG_1.jpg`."""
+def _motion_part_stems(name: str) -> set[str]:
+    """The still stems `name` is a motion part of: `X.MP`, `X.MP~2` or `X.MV` for the still
+    `X.MP.jpg` or `X.jpg`; `MVIMG_1` for `MVIMG_1.jpg`."""
     m = _MOTION_PART.match(name)
     if m:
         part_stem = m.group("stem").lower()
-        return part_stem == still_stem or part_stem.rsplit(".", 1)[0] == still_stem
-    return extension(name) == "" and name.split("~", 1)[0].lower() == still_stem
+        return {part_stem, part_stem.rsplit(".", 1)[0]}
+    if extension(name) == "":
+        return {name.split("~", 1)[0].lower()}
+    return set()

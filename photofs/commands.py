@@ -369,7 +369,7 @@ def cmd_ledger(args, library: Path) -> int:
     lib = LibraryFolder(library)
     report = ledger(lib, args.week)
     emit(args, report.as_dict(), report.as_text(verbose=args.all))
-    return 1 if report.unaccounted else 0
+    return 1 if report.unaccounted or report.unreadable else 0
 
 
 def cmd_archive(args, library: Path) -> int:
@@ -419,11 +419,13 @@ def cmd_queue(args, library: Path) -> int:
         else:
             result = rq.confirm(lib, _ids(args.ids) if args.ids else None, args.day)
         text = f"{plural(result['confirmed removed'], 'photo')} confirmed removed from the cloud"
+        for problem in result.get("problems", []):  # one line each, on stderr; the others were confirmed
+            print(f"photofs: {problem}", file=sys.stderr)
     else:
         result = rq.cancel(lib, None if args.all else _ids(args.ids))
         text = f"{plural(result['cancelled'], 'photo')} taken back off the queue"
     emit(args, result, text)
-    return 0
+    return 1 if result.get("problems") else 0
 
 
 def cmd_export_thumbs(args, library: Path) -> int:

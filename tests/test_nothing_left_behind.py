@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from conftest import BIRTH, ZONE, CLI
+from conftest import BIRTH, ZONE, CLI, assert_one_error_line
 from images import clip_bytes, dng_bytes, jpeg_bytes
 from photofs.domain.sorting import SortChange
 from photofs.domain.media import group_folder
@@ -666,3 +666,64 @@ def test_a_photo_moved_to_another_week_is_archived_in_that_week(nas_library, tmp
     archive(lib, progress=False)
     still, video = next(nas.rglob("IMG_1234.HEIC")), next(nas.rglob("IMG_1234.MOV"))
     assert still.parent.name == later and video.parent == still.parent
+
+
+def test_the_nas_folder_is_never_indexed_as_new_photos(nas_library, tmp_path, capsys):
+    """Its files are photofs's own copies: adding them would double every photo."""
+    lib, nas = nas_library
+    home = tmp_path / "home"
+    camera_folder(home / "DCIM")
+    nas.rename(home / "nas")  # the NAS mounted inside the folder the user adds
+    nas = home / "nas"
+    lib.settings.nas_path = str(nas)
+    add_folder(lib, home / "DCIM", progress=False)
+    archive(lib, progress=False)
+    before = len(lib.catalog.items())
+    cli = CLI(capsys, lib.path)
+    code, _, err = cli("add-folder", str(nas / next(p.name for p in nas.iterdir() if p.is_dir())))
+    assert_one_error_line(code, err, "is in the NAS folder photofs archives into", "nothing was indexed")
+    summary = cli.json("add-folder", str(home))
+    assert summary["counts"]["NAS folder left out (photofs's own copies)"] == 1
+    assert len(lib.catalog.items()) == before  # the camera folder again: nothing new, the copies left out
+    report = cli.json("ledger")
+    assert report["unaccounted"] == 0
+
+
+def test_a_root_that_cannot_be_read_fails_the_ledger(nas_library, tmp_path, capsys):
+    """An unplugged share is not 'everything accounted for': its files were not checked."""
+    lib, _ = nas_library
+    camera_folder(tmp_path / "DCIM")
+    add_folder(lib, tmp_path / "DCIM", progress=False)
+    cli = CLI(capsys, lib.path)
+    assert cli("ledger")[0] == 0
+    os.rename(tmp_path / "DCIM", tmp_path / "unplugged")
+    code, out, _ = cli("ledger")
+    first = out.splitlines()[0]
+    assert code == 1 and "1 folders or parts unreadable" in first
+    assert any(line.startswith("  unreadable (cannot be read now:") for line in out.splitlines())
+    report = json.loads(cli("ledger", "--json")[1])
+    assert report["unreadable"] == 1 and report["counts"]["unreadable"] == 1
+
+
+def test_a_trash_move_that_fails_leaves_that_photo_queued_and_confirms_the_others(nas_library, tmp_path, capsys):
+    lib, nas = nas_library
+    camera_folder(tmp_path / "DCIM")
+    camera_folder(tmp_path / "DCIM2")
+    for folder in ("DCIM", "DCIM2"):
+        add_folder(lib, tmp_path / folder, progress=False)
+    archive(lib, progress=False)
+    ok = next(i for i in lib.catalog.items() if i.source_id == str(tmp_path / "DCIM" / "IMG_4321.JPG"))
+    stuck = next(i for i in lib.catalog.items() if i.source_id == str(tmp_path / "DCIM2" / "IMG_4321.JPG"))
+    lib.catalog.apply_sort_change(SortChange(queue_add={ok.id, stuck.id}))
+    lib.catalog.promote_archived()
+    blocker = nas / ".photofs-trash" / (tmp_path / "DCIM2").relative_to("/")
+    blocker.parent.mkdir(parents=True)
+    blocker.write_text("a file where the trash needs a folder")  # the NAS refuses the move
+    cli = CLI(capsys, lib.path)
+    code, out, err = cli("queue", "confirm", "--ids", f"{ok.id},{stuck.id}")
+    assert code == 1 and "1 photo confirmed removed" in out
+    assert_one_error_line(code, err, "IMG_4321.JPG", "could not be moved into .photofs-trash", "still queued")
+    states = {i.id: s for i, s in rq.queue_entries(lib, None)}
+    assert states[ok.id] == "removed" and states[stuck.id] != "removed"
+    assert (tmp_path / "DCIM2" / "IMG_4321.JPG").exists() and (tmp_path / "DCIM2" / "IMG_4321.MP4").exists()
+    assert not (tmp_path / "DCIM" / "IMG_4321.JPG").exists()

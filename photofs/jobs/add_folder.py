@@ -31,7 +31,7 @@ from photofs.imaging.metadata import read_media_header
 from photofs.jobs.capture_time import place_capture_time
 from photofs.jobs.summary import JobSummary
 from photofs.library_folder import LibraryFolder
-from photofs.sources.folder import FileFound, OtherFile, Unreadable, sha256_file, walk
+from photofs.sources.folder import NAS_FOLDER, FileFound, OtherFile, Unreadable, nas_holding, sha256_file, walk
 
 SOURCE = "folder"
 BATCH = 200  # catalog writes per transaction: a crash loses at most this much work
@@ -53,6 +53,10 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
     if not root.is_dir():
         raise PhotofsError(f"{root}: not a folder")
     root_s = os.path.realpath(root)
+    nas = nas_holding(root_s)
+    if nas:
+        raise PhotofsError(f"{root} is in the NAS folder photofs archives into ({nas}): its files are "
+                           "photofs's copies of photos already in the catalog, not new photos; nothing was indexed")
     cat = lib.catalog
     cat.add_root(root_s, SOURCE)
     known = cat.source_fingerprints(SOURCE, root_s + os.sep)
@@ -82,7 +86,9 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
                 summary.problem(found.path, f"cannot read: {found.reason}; left as it was")
                 ledger.append((folder_path, name, "error", None, f"cannot read: {found.reason}"))
             elif isinstance(found, OtherFile):
-                if found.reason != "desktop metadata":  # litter is in the ledger, not worth a count
+                if found.reason == NAS_FOLDER:
+                    summary.counts["NAS folder left out (photofs's own copies)"] += 1
+                elif found.reason != "desktop metadata":  # litter is in the ledger, not worth a count
                     summary.counts["skipped (not media)"] += 1
                 ledger.append((folder_path, name, "skipped", None, found.reason))
             else:

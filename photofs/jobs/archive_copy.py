@@ -31,11 +31,10 @@ from photofs.imaging.decoder_log import caught_messages
 from photofs.imaging.exif_record import gps_ifd, valid_position
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.sources import MAX_ORIGINAL_BYTES
-from photofs.sources.folder import sha256_file
+from photofs.sources.folder import NAS_MARKER, sha256_file
 from photofs.sources.registry import open_file, read_all, source_of
 
 TMP_PREFIX = ".photofs-tmp-"
-NAS_MARKER = ".photofs-nas"
 CHUNK = 1 << 20
 MAX_KEPT = 512 * 2**20  # an original kept in memory for its thumbnail; a longer video is read again from its copy
 HOST = socket.gethostname().replace("-", "_")[:40]

@@ -30,7 +30,7 @@ class Entry:
     root: str
     container: str
     member: str
-    what: str                # item | copy | sidecar | album metadata | skipped | error | unaccounted
+    what: str                # item | copy | sidecar | album metadata | skipped | error | unreadable | unaccounted
     item_id: int | None = None
     detail: str | None = None  # the role, why it was skipped, the error
 
@@ -47,18 +47,25 @@ class LedgerReport:
     def unaccounted(self) -> int:
         return self.counts["unaccounted"]
 
+    @property
+    def unreadable(self) -> int:
+        """Folders or parts that cannot be listed now: what they hold cannot be accounted for."""
+        return self.counts["unreadable"]
+
     def as_dict(self) -> dict:
-        return {"counts": dict(self.counts), "unaccounted": self.unaccounted,
+        return {"counts": dict(self.counts), "unaccounted": self.unaccounted, "unreadable": self.unreadable,
                 "entries": [e.__dict__ for e in self.entries]}
 
     def as_text(self, verbose: bool = False) -> str:
         c = self.counts
-        order = ("item", "copy", "sidecar", "album metadata", "skipped", "error", "unaccounted")
+        order = ("item", "copy", "sidecar", "album metadata", "skipped", "error", "unreadable", "unaccounted")
         names = {"item": "files of items", "copy": "copies of those", "sidecar": "sidecars"}
         parts = [f"{c[w]} {names.get(w, w)}" for w in order if c[w]]
         lines = [f"ledger: {len(self.entries)} files and members: " + (", ".join(parts) or "nothing")
-                 + f"; {self.unaccounted} unaccounted"]
-        shown = [e for e in self.entries if verbose or e.what in ("error", "unaccounted")]
+                 + f"; {self.unaccounted} unaccounted"
+                 + (f", {self.unreadable} folders or parts unreadable (what they hold is not checked)"
+                    if self.unreadable else "")]
+        shown = [e for e in self.entries if verbose or e.what in ("error", "unreadable", "unaccounted")]
         for e in shown[:MAX_LINES_SHOWN if not verbose else None]:
             what = "file" if e.what == "item" else e.what
             about = f" of item {e.item_id}" if e.item_id is not None else ""
@@ -96,13 +103,13 @@ def ledger(lib: LibraryFolder, week: int | None = None) -> LedgerReport:
             e.what, e.item_id, e.detail = "copy", by_member[e.member], "the same member in another part"
     if week_ids is not None:
         # What no import has seen belongs to no week yet: it is shown whatever week was asked.
-        report.entries = [e for e in report.entries if e.item_id in week_ids or e.what == "unaccounted"]
+        report.entries = [e for e in report.entries if e.item_id in week_ids or e.what in ("unaccounted", "unreadable")]
     return report
 
 
 def _classify(root, container, member, problem, places, rows, first_copy, by_member) -> Entry:
-    if problem is not None:
-        return Entry(root, container, member, "error", None, problem)
+    if problem is not None:  # the listing itself failed: a share unplugged, a part gone or corrupt
+        return Entry(root, container, member, "unreadable", None, f"cannot be read now: {problem}")
     place = places.get(member)
     if place is not None:
         item_id, role, name, error = place

@@ -18,6 +18,7 @@ from pathlib import Path
 from photofs.domain.items import Item
 from photofs.domain.sorting import PENDING, QueueState
 from photofs.domain.wording import plural
+from photofs.domain.names import printable
 from photofs.errors import PhotofsError
 from photofs.library_folder import LibraryFolder
 from photofs.sources.folder import sha256_file
@@ -128,13 +129,19 @@ def confirm(lib: LibraryFolder, ids: list[int] | None = None, day: str | None = 
     if unsafe:
         raise PhotofsError(f"{len(unsafe)} of these have no verified NAS copy yet ({unsafe[0].original_name}, ...): "
                            "run photofs archive first; nothing was confirmed")
-    moved = 0
+    moved, done, problems = 0, [], []
     for item, _ in chosen:
         if source_of(item).owns_originals:
-            _to_trash(lib, item)
+            try:
+                _to_trash(lib, item)
+            except OSError as e:  # this photo stays queued, its files where they were or whole in the trash
+                problems.append(f"{printable(item.original_name)}: its original could not be moved into "
+                                f".photofs-trash ({e.strerror or e}); not confirmed, still queued")
+                continue
             moved += 1
-    n = lib.catalog.set_queue_state([i.id for i, _ in chosen], QueueState.REMOVED, SAFE)
-    return {"confirmed removed": n, "folder originals moved to .photofs-trash": moved}
+        done.append(item.id)
+    n = lib.catalog.set_queue_state(done, QueueState.REMOVED, SAFE)
+    return {"confirmed removed": n, "folder originals moved to .photofs-trash": moved, "problems": problems}
 
 
 def absent_from_takeout(lib: LibraryFolder, parts: list[Path]) -> list[int]:

@@ -43,6 +43,22 @@ def is_ignored(name: str) -> bool:
     return name in IGNORED_NAMES or name.startswith("._")
 
 
+NAS_MARKER = ".photofs-nas"  # written by `archive` into the NAS folder (jobs/archive_copy.py)
+NAS_FOLDER = "the NAS folder photofs archives into: its copies are not new photos"
+
+
+def nas_holding(path: str) -> str | None:
+    """The NAS folder photofs archives into that `path` is, or is inside of, if any."""
+    here = os.path.realpath(path)
+    while True:
+        if os.path.exists(os.path.join(here, NAS_MARKER)):
+            return here
+        parent = os.path.dirname(here)
+        if parent == here:
+            return None
+        here = parent
+
+
 def walk(root: str, everything: bool = False) -> Iterator[FileFound | OtherFile | Unreadable]:
     """Media files below `root` (and the others, as OtherFile). With `everything`, desktop
     litter is yielded too (as OtherFile), for the ledger; photofs's own trash never is."""
@@ -63,7 +79,10 @@ def walk(root: str, everything: bool = False) -> Iterator[FileFound | OtherFile 
                 continue
             try:
                 if entry.is_dir(follow_symlinks=False):
-                    subfolders.append(entry.path)
+                    if os.path.exists(os.path.join(entry.path, NAS_MARKER)):  # photofs's own copies
+                        yield OtherFile(entry.path, NAS_FOLDER)
+                    else:
+                        subfolders.append(entry.path)
                     continue
                 if not entry.is_file():  # a FIFO, a device, a dangling link: never read
                     yield OtherFile(entry.path, "not a regular file")

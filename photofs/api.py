@@ -104,14 +104,14 @@ class Library:
         from photofs.jobs.thumbs import make_thumbs
         return make_thumbs(self.folder, weeks, workers=workers, cluster=cluster)
 
-    def archive(self, weeks: tuple[int, int] | None = None):
+    def archive(self, weeks: tuple[int, int] | None = None, workers: int | None = None, cluster: str | None = None):
         from photofs.jobs.archive import archive
-        return archive(self.folder, weeks)
+        return archive(self.folder, weeks, workers=workers, cluster=cluster)
 
-    def run_week(self, n: int) -> dict:
+    def run_week(self, n: int, workers: int | None = None, cluster: str | None = None) -> dict:
         from photofs.jobs.week import library_lock, run_week
         with library_lock(self.folder):
-            return run_week(self.folder, n)
+            return run_week(self.folder, n, workers, cluster)
 
 
 class Status(dict):

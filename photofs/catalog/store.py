@@ -128,24 +128,34 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
 
     def items(self, week: int | None = None, weeks: tuple[int, int] | None = None,
               states: Iterable[ItemState] | None = None, source: str | None = None) -> list[Item]:
-        where, args = [], []
-        if week is not None:
-            where.append("week = ?")
-            args.append(week)
-        if weeks is not None:
-            where.append("week BETWEEN ? AND ?")
-            args += list(weeks)
-        if states is not None:
-            states = list(states)
-            where.append(f"state IN ({', '.join('?' * len(states))})")
-            args += [str(s) for s in states]
-        if source is not None:
-            where.append("source = ?")
-            args.append(source)
-        sql = "SELECT * FROM items" + (" WHERE " + " AND ".join(where) if where else "")
-        sql += " ORDER BY week IS NULL, week, taken_at, id"
+        where, args = _filter(week, weeks, states, source)
+        sql = f"SELECT * FROM items {where} ORDER BY week IS NULL, week, taken_at, id"
         with self._lock:
             return [_from_row(r) for r in self._db.execute(sql, args)]
+
+    def item_batches(self, weeks: tuple[int, int] | None = None, states: Iterable[ItemState] | None = None,
+                     batch: int = 1000) -> Iterator[list[Item]]:
+        """The same items as `items`, in id order, a batch at a time: a pass over millions
+        of photos never holds them all (each batch is read under the lock, so writes between
+        batches are fine)."""
+        where, args = _filter(None, weeks, states, None)
+        where = f"{where} AND id > ?" if where else "WHERE id > ?"
+        last = 0
+        while True:
+            with self._lock:
+                rows = self._db.execute(f"SELECT * FROM items {where} ORDER BY id LIMIT ?", [*args, last, batch]).fetchall()
+            if not rows:
+                return
+            yield [_from_row(r) for r in rows]
+            last = rows[-1]["id"]
+
+    def count_items(self, weeks: tuple[int, int] | None = None, states: Iterable[ItemState] | None = None
+                    ) -> tuple[int, int]:
+        """(how many items, the sum of their sizes)."""
+        where, args = _filter(None, weeks, states, None)
+        with self._lock:
+            n, size = self._db.execute(f"SELECT count(*), coalesce(sum(size), 0) FROM items {where}", args).fetchone()
+        return n, size
 
     def source_fingerprints(self, source: str, prefix: str) -> dict[str, tuple[int, int | None, int | None, str]]:
         """source_id -> (id, size, mtime_ns, state) for ids under a prefix: what a re-scan compares against."""
@@ -276,6 +286,25 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
     def known_members(self, container: str) -> set[str]:
         with self._lock:
             return {r[0] for r in self._db.execute("SELECT member FROM item_files WHERE container=?", (container,))}
+
+
+def _filter(week, weeks, states, source) -> tuple[str, list]:
+    """The WHERE clause (and its arguments) of `items`' filters."""
+    where, args = [], []
+    if week is not None:
+        where.append("week = ?")
+        args.append(week)
+    if weeks is not None:
+        where.append("week BETWEEN ? AND ?")
+        args += list(weeks)
+    if states is not None:
+        states = list(states)
+        where.append(f"state IN ({', '.join('?' * len(states))})")
+        args += [str(s) for s in states]
+    if source is not None:
+        where.append("source = ?")
+        args.append(source)
+    return ("WHERE " + " AND ".join(where) if where else ""), args
 
 
 def _to_row(item: Item) -> dict:

@@ -131,7 +131,7 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
     google = [t for t in todo if source_of(t.item).kind == "google"]
     local = [t for t in todo if source_of(t.item).kind != "google"]
     planned = sum(f.size or 0 for t in todo for f in t.files if not f.verified)
-    with Tally("archive", len(todo), planned, progress) as tally:
+    with Tally("archive", planned, progress) as tally:
 
         def record(task: CopyTask, result: CopyResult) -> None:
             said.elsewhere += result.said

@@ -59,7 +59,7 @@ class Pool:
         """`stop()` true: no new task starts; those in flight still come back (a job that must
         stop, say on a full NAS, records what was already done). `read_ahead(task)` is called
         as a task is queued, so the disk fetches its original while the workers decode."""
-        pending = deque(tasks)
+        pending = _Lazy(tasks)
         self.read_ahead = read_ahead
         if self.new_executor is None:
             for task in pending:
@@ -78,7 +78,7 @@ class Pool:
                 else:  # Dask's executor: cancels what is left
                     executor.shutdown(wait=False)
 
-    def _run_until_broken(self, executor, fn, pending: deque, suspects: deque, stop):
+    def _run_until_broken(self, executor, fn, pending: _Lazy, suspects: deque, stop):
         while suspects:
             task = suspects[0]
             future = executor.submit(fn, task)
@@ -106,6 +106,31 @@ class Pool:
             if broken:
                 suspects.extend(in_flight.values())
                 return
+
+
+class _Lazy:
+    """The tasks still to start, drawn from their iterator only as workers need them: a
+    pass over millions of photos never holds them all."""
+
+    _EMPTY, _END = object(), object()
+
+    def __init__(self, tasks: Iterable):
+        self._tasks, self._next = iter(tasks), self._EMPTY
+
+    def __bool__(self) -> bool:
+        if self._next is self._EMPTY:
+            self._next = next(self._tasks, self._END)
+        return self._next is not self._END
+
+    def popleft(self):
+        if not self:
+            raise IndexError("no task left")
+        task, self._next = self._next, self._EMPTY
+        return task
+
+    def __iter__(self):
+        while self:
+            yield self.popleft()
 
 
 def read_ahead_files(paths: Iterable[str]) -> None:

@@ -46,10 +46,10 @@ class Tally:
     bytes, so its ETA weighs a video as what it is; the photos and photos/s ride beside it.
     The summary ends with the same rates, from the bytes actually read."""
 
-    def __init__(self, desc: str, photos: int, nbytes: int, progress: bool | None):
+    def __init__(self, desc: str, nbytes: int, progress: bool | None):
         self.bar = tqdm(total=nbytes or None, desc=desc, unit="B", unit_scale=True, unit_divisor=1000,
                         disable=None if progress is None else not progress)
-        self.total, self.start, self.photos, self.bytes = photos, time.monotonic(), 0, 0
+        self.start, self.photos, self.bytes = time.monotonic(), 0, 0
 
     def __enter__(self) -> Tally:
         return self
@@ -61,8 +61,11 @@ class Tally:
         """One photo done: `planned` its bytes as the catalog knows them, `read` what was read."""
         self.photos += 1
         self.bytes += read
-        self.bar.set_postfix_str(f"{self.photos:,}/{self.total:,} photos, {self.photos / self.elapsed():,.1f} photos/s",
-                                 refresh=False)
+        self.bar.set_postfix_str(f"{self.photos:,} photos, {self.photos / self.elapsed():,.1f} photos/s", refresh=False)
+        self.bar.update(planned)
+
+    def skip(self, planned: int) -> None:
+        """A photo found done already: its bytes leave the bar, it counts in no rate."""
         self.bar.update(planned)
 
     def elapsed(self) -> float:

@@ -41,14 +41,23 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
 
 def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, workers, cluster: str, said) -> None:
     cat, store, s = lib.catalog, lib.thumbs, lib.settings
-    todo = []
-    for item in cat.items(weeks=weeks, states=[ItemState.INDEXED, ItemState.THUMBNAILED]):
-        if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
-            summary.counts["already done"] += 1
-        else:
-            todo.append(ThumbTask(item, tuple(cat.files(item.id)), s.thumbnail_size, s.max_pixels))
-    google = [t for t in todo if source_of(t.item).kind == "google"]
-    local = [t for t in todo if source_of(t.item).kind != "google"]
+    states = [ItemState.INDEXED, ItemState.THUMBNAILED]
+    n, nbytes = cat.count_items(weeks, states)
+    google: list[ThumbTask] = []  # kept for this process (below); they are few: Google's quota bounds them
+
+    def local_tasks():
+        """The tasks of local items, a catalog batch at a time: the pass never holds them all."""
+        for batch in cat.item_batches(weeks=weeks, states=states):
+            for item in batch:
+                if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
+                    summary.counts["already done"] += 1
+                    tally.skip(item.size or 0)
+                    continue
+                task = ThumbTask(item, tuple(cat.files(item.id)), s.thumbnail_size, s.max_pixels)
+                if source_of(item).kind == "google":
+                    google.append(task)
+                else:
+                    yield task
 
     def record(task: ThumbTask, result) -> None:
         item = task.item
@@ -74,21 +83,20 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
             summary.counts["made"] += 1
         tally.add(item.size or 0, result.bytes_read)
 
-    with Tally("thumbnails", len(todo), sum(t.item.size or 0 for t in todo), progress) as tally:
-        if local:
-            with open_pool(workers, cluster, len(local)) as pool:
-                for task, result, failed in pool.run(make_one, local, read_ahead=_read_ahead):
-                    if failed is None:
-                        record(task, result)
-                    elif failed.culprit:
-                        cat.set_error(task.item.id, failed.reason)
-                        summary.counts["errors"] += 1
-                        summary.problem(task.item.source_id, failed.reason)
-                    else:
-                        summary.counts["not done (the pool failed; will retry next run)"] += 1
-                        summary.problem(task.item.source_id, failed.reason)
-                    if failed is not None:
-                        tally.add(task.item.size or 0, 0)
+    with Tally("thumbnails", nbytes, progress) as tally:
+        with open_pool(workers, cluster, n) as pool:
+            for task, result, failed in pool.run(make_one, local_tasks(), read_ahead=_read_ahead):
+                if failed is None:
+                    record(task, result)
+                elif failed.culprit:
+                    cat.set_error(task.item.id, failed.reason)
+                    summary.counts["errors"] += 1
+                    summary.problem(task.item.source_id, failed.reason)
+                else:
+                    summary.counts["not done (the pool failed; will retry next run)"] += 1
+                    summary.problem(task.item.source_id, failed.reason)
+                if failed is not None:
+                    tally.add(task.item.size or 0, 0)
         if google:
             _google_thumbs(lib, google, summary, record)
     summary.rates.update(tally.rates())

@@ -61,6 +61,17 @@ class FilesStore:
         if files:
             self.set_file_archived(item_id, files[0].role, files[0].name, nas_path, nas_sha256, nas_size)
 
+    def unverified_bytes(self, weeks: tuple[int, int] | None = None) -> int:
+        """The sizes of the files not yet verified on the NAS (of the items of `weeks`)."""
+        sql = ("SELECT coalesce(sum(f.size), 0) FROM files f JOIN items i ON i.id = f.item_id "
+               "WHERE f.nas_sha256 IS NULL AND i.state != 'missing' AND NOT i.trashed")
+        args: list = []
+        if weeks is not None:
+            sql += " AND i.week BETWEEN ? AND ?"
+            args = list(weeks)
+        with self._lock:
+            return self._db.execute(sql, args).fetchone()[0]
+
     def promote_archived(self) -> int:
         """Queued items whose every file was verified earlier: safe to offer now."""
         with self.transaction() as db:

@@ -105,32 +105,43 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
     root = nas_root(lib)
     cat, s = lib.catalog, lib.settings
     cluster = s.cluster_address if cluster is None else cluster
-    # Items in error too: a file Pillow cannot read is still the user's, and is copied like any other.
-    items = [i for i in cat.items(weeks=weeks) if i.state != ItemState.MISSING and not i.trashed]
-    todo: list[CopyTask] = []
-    folders: set[Path] = set()
-    for item in items:
-        files = cat.files(item.id)
-        if files and all(f.verified and _still_there(Path(f.nas_path), f.nas_size) for f in files):
-            summary.counts["already archived"] += 1
-            shown = Path(files[0].nas_path)
-            folders.add(shown.parent)
-            if not _record_path(shown).exists():  # a run killed between the copies and their record
-                _write_record(shown, item, files)
-            continue
-        folders.add(root / destination_folder(lib, item))
-        wants_thumb = thumbnails and item.state != ItemState.ERROR and not (
-            item.state == ItemState.THUMBNAILED and item.dihedral and lib.thumbs.has(item))
-        todo.append(CopyTask(item, tuple(files), str(root), str(destination_folder(lib, item)), wants_thumb,
-                             s.thumbnail_size, s.max_pixels))
-    if todo and not _still_mounted(root):
-        raise PhotofsError(_nas_error(root, OSError(errno.ENODEV, "gone"), summary))
-    for folder in folders:  # before any worker starts: every temporary file there is a dead run's
-        if folder.is_dir():
-            sweep_leftovers(folder)
-    google = [t for t in todo if source_of(t.item).kind == "google"]
-    local = [t for t in todo if source_of(t.item).kind != "google"]
-    planned = sum(f.size or 0 for t in todo for f in t.files if not f.verified)
+    n, _ = cat.count_items(weeks)
+    planned = cat.unverified_bytes(weeks)
+    google: list[CopyTask] = []  # kept for this process (below); Google's quota bounds them
+    swept: set[Path] = set()
+
+    def sweep(folder: Path) -> None:
+        """Before the first copy into a folder: its temporary files of runs that died go."""
+        if folder not in swept:
+            swept.add(folder)
+            if folder.is_dir():
+                sweep_leftovers(folder)
+
+    def local_tasks():
+        """The copies to make, a catalog batch at a time: the pass never holds them all."""
+        for batch in cat.item_batches(weeks=weeks):
+            for item in batch:
+                # Items in error too: a file Pillow cannot read is still the user's, and is copied like any other.
+                if item.state == ItemState.MISSING or item.trashed:
+                    continue
+                files = cat.files(item.id)
+                if files and all(f.verified and _still_there(Path(f.nas_path), f.nas_size) for f in files):
+                    summary.counts["already archived"] += 1
+                    shown = Path(files[0].nas_path)
+                    sweep(shown.parent)
+                    if not _record_path(shown).exists():  # a run killed between the copies and their record
+                        _write_record(shown, item, files)
+                    continue
+                folder = destination_folder(lib, item)
+                sweep(root / folder)
+                wants_thumb = thumbnails and item.state != ItemState.ERROR and not (
+                    item.state == ItemState.THUMBNAILED and item.dihedral and lib.thumbs.has(item))
+                task = CopyTask(item, tuple(files), str(root), str(folder), wants_thumb, s.thumbnail_size, s.max_pixels)
+                if source_of(item).kind == "google":
+                    google.append(task)
+                else:
+                    yield task
+
     with Tally("archive", planned, progress) as tally:
 
         def record(task: CopyTask, result: CopyResult) -> None:
@@ -139,19 +150,18 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
             tally.add(sum(f.size or 0 for f in task.files if not f.verified), result.bytes_read)
 
         stopped: list[PhotofsError] = []  # the NAS as a whole failed: what is in flight is still recorded
-        if local:
-            with open_pool(workers, cluster, len(local)) as pool:
-                for task, result, failed in pool.run(copy_item, local, stop=lambda: bool(stopped),
-                                                     read_ahead=lambda t: read_ahead_files(local_paths(t.item, t.files))):
-                    if failed is not None:  # a worker died on it: the copy, if any, was never recorded
-                        summary.counts["not done (will retry next run)"] += 1
-                        summary.problem(task.item.original_name, failed.reason)
-                        tally.add(0, 0)
-                        continue
-                    try:
-                        record(task, result)
-                    except PhotofsError as e:
-                        stopped.append(e)
+        with open_pool(workers, cluster, n) as pool:
+            for task, result, failed in pool.run(copy_item, local_tasks(), stop=lambda: bool(stopped),
+                                                 read_ahead=lambda t: read_ahead_files(local_paths(t.item, t.files))):
+                if failed is not None:  # a worker died on it: the copy, if any, was never recorded
+                    summary.counts["not done (will retry next run)"] += 1
+                    summary.problem(task.item.original_name, failed.reason)
+                    tally.add(0, 0)
+                    continue
+                try:
+                    record(task, result)
+                except PhotofsError as e:
+                    stopped.append(e)
         for task in google if not stopped else []:  # Google's items here: they share this process's login and quota
             try:
                 record(task, copy_item(task, lib))

@@ -727,3 +727,26 @@ def test_a_trash_move_that_fails_leaves_that_photo_queued_and_confirms_the_other
     assert states[ok.id] == "removed" and states[stuck.id] != "removed"
     assert (tmp_path / "DCIM2" / "IMG_4321.JPG").exists() and (tmp_path / "DCIM2" / "IMG_4321.MP4").exists()
     assert not (tmp_path / "DCIM" / "IMG_4321.JPG").exists()
+
+
+def test_a_still_copied_in_beside_its_lone_video_makes_one_item(nas_library, tmp_path):
+    """The .MOV came off the phone first, the .HEIC later: one Live Photo, nothing `missing`."""
+    lib, nas = nas_library
+    files = camera_folder(tmp_path / "src")
+    dcim = tmp_path / "DCIM"
+    dcim.mkdir()
+    (dcim / "IMG_1234.MOV").write_bytes(files["IMG_1234.MOV"])
+    add_folder(lib, dcim, progress=False)
+    archive(lib, progress=False)
+    (video,) = lib.catalog.items()
+    assert video.kind == "video" and video.nas_sha256
+    (dcim / "IMG_1234.HEIC").write_bytes(files["IMG_1234.HEIC"])
+    summary = add_folder(lib, dcim, progress=False)
+    assert summary.counts["joined the shot they belong to (a still found beside a video)"] == 1
+    (live,) = lib.catalog.items()
+    assert live.original_name == "IMG_1234.HEIC" and live.state != "missing"
+    assert [(f.role, f.name) for f in lib.catalog.files(live.id)] == [("original", "IMG_1234.HEIC"),
+                                                                      ("motion", "IMG_1234.MOV")]
+    archive(lib, progress=False)
+    assert all(f.verified for f in lib.catalog.files(live.id))
+    assert sorted(nas_files(nas)) == ["IMG_1234.HEIC", "IMG_1234.MOV"]  # the video's copy adopted, not doubled

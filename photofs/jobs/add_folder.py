@@ -130,11 +130,34 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
     gone = [v[0] for sid, v in known.items()
             if sid not in seen and v[3] != ItemState.MISSING and not sid.startswith(blocked)]
     if gone:
+        folded = _fold_absorbed(cat, gone)
+        if folded:
+            summary.counts["joined the shot they belong to (a still found beside a video)"] += folded
+            gone = [i for i in gone if cat.get(i) is not None]
+    if gone:
         kept = cat.safe_elsewhere(gone)
         if kept:
             summary.counts["moved away, served from the verified NAS copy"] += len(kept)
         summary.counts["missing"] += cat.mark_missing([i for i in gone if i not in kept])
     return summary
+
+
+def _fold_absorbed(cat, gone: list[int]) -> int:
+    """Items whose file is now a file of another item (a lone video that a still copied in
+    later made the still's motion video) are that item: they join it rather than stay
+    behind as `missing`. Not an item you pinned or queued: that stays yours to decide."""
+    pins, _, queued = cat.load_sort_state()
+    touched = {item for _, item, _ in pins} | set(queued)
+    folded = 0
+    for item_id in gone:
+        item = cat.get(item_id)
+        if item is None or item_id in touched:
+            continue
+        owner = cat.places_in(os.path.dirname(item.source_id)).get(os.path.basename(item.source_id))
+        if owner is not None and owner[0] != item_id:
+            cat.join_into(item_id, owner[0], [])
+            folded += 1
+    return folded
 
 
 def _kind_label(item: Item, files: list[ItemFile]) -> str:

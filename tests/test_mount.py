@@ -93,9 +93,8 @@ def test_unknown_content_is_refused_and_the_mount_stays(mounted):
 
 def test_killed_mount_leaves_no_stale_mountpoint(mounted):
     os.kill(mounted.pid, signal.SIGKILL)
-    for _ in range(50):
-        if not os.path.ismount(mounted.path):
-            break
+    deadline = time.monotonic() + 30  # fusermount3 notices the dead server; on a loaded machine that can take seconds
+    while os.path.ismount(mounted.path) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not os.path.ismount(mounted.path)
     assert os.listdir(mounted.path) == []  # usable again, no "Transport endpoint is not connected"

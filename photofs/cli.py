@@ -83,6 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("add-folder", help="index a folder of originals (recursive; NAS or local)")
     c.add_argument("folder", type=Path, metavar="DIR")
+    pool_options(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("import-takeout", help="index Google Takeout parts (.zip, .tgz) or unpacked folders, in place")

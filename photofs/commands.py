@@ -63,7 +63,7 @@ def _local_zone() -> str:
 def cmd_add_folder(args, library: Path) -> int:
     from photofs.jobs.add_folder import add_folder
     lib = LibraryFolder(library)
-    summary = add_folder(lib, args.folder)
+    summary = add_folder(lib, args.folder, workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 

@@ -26,3 +26,8 @@ def die_once(task):
 
 def marker_in(folder) -> str:
     return str(Path(folder) / "died")
+
+
+def pid_of(task):
+    """Which process ran the task."""
+    return os.getpid()

@@ -222,3 +222,23 @@ def test_the_commands_take_workers_and_cluster_and_refuse_nonsense(tmp_path, pho
     assert out and all(w["summary"]["reviewed"] for w in out)
     assert all(i.nas_sha256 and i.state == ItemState.THUMBNAILED for i in lib.catalog.items() if i.state != "error")
     lib.close()
+
+
+def test_add_folder_on_worker_processes_indexes_exactly_what_one_process_does(tmp_path, photos):
+    import dataclasses
+    one, many = fresh(tmp_path, "one"), fresh(tmp_path, "many")
+    a = add_folder(one, photos, progress=False, workers=1)
+    b = add_folder(many, photos, progress=False, workers=2)
+    assert a.counts == b.counts and a.problems == b.problems and a.counts["new"] >= 25
+
+    def catalog(lib):
+        out = {}
+        for item in lib.catalog.items():
+            row = dataclasses.asdict(item)
+            for volatile in ("id", "updated_at", "warnings"):
+                row.pop(volatile, None)
+            out[item.source_id] = (row, [(f.role, f.name, f.size, f.sha256, f.places) for f in lib.catalog.files(item.id)])
+        return out
+    assert catalog(one) == catalog(many)
+    assert all(i.sha256 is None for i in many.catalog.items())  # headers only: hashed at the first full read
+    one.close(), many.close()

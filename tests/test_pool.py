@@ -28,3 +28,17 @@ def test_the_task_that_kills_its_worker_is_found_and_is_its_own_error(tmp_path):
 def test_one_worker_runs_here_in_order():
     with open_pool(1) as pool:
         assert [r for _, r, _ in pool.run(lambda t: t + 1, [1, 2, 3])] == [2, 3, 4]
+
+
+def test_a_pool_of_default_size_runs_a_small_job_here_and_a_big_one_on_workers():
+    """Starting workers costs about a second: fewer than SMALL_JOB tasks are done in this process."""
+    import os
+    from photofs.jobs.pool import SMALL_JOB
+    from pool_tasks import pid_of
+    with open_pool() as pool:
+        small = {r for _, r, _ in pool.run(pid_of, iter(range(SMALL_JOB - 1)))}
+        big = {r for _, r, _ in pool.run(pid_of, iter(range(SMALL_JOB * 3)))}
+    assert small == {os.getpid()}
+    assert os.getpid() not in big and big
+    with open_pool(2) as pool:  # asked for: always the workers
+        assert os.getpid() not in {r for _, r, _ in pool.run(pid_of, range(3))}

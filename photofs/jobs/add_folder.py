@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 
@@ -26,27 +27,34 @@ from photofs.domain.items import Item, ItemFile, ItemState, Place
 from photofs.domain.media import ROLE_JPEG, ROLE_ORIGINAL, Group, group_folder
 from photofs.errors import PhotofsError
 from photofs.imaging.decode import BadImage
-from photofs.imaging.decoder_log import decoder_messages
+from photofs.imaging.decoder_log import caught_messages, decoder_messages
 from photofs.imaging.metadata import read_media_header
 from photofs.jobs.capture_time import place_capture_time
+from photofs.jobs.pool import open_pool
 from photofs.jobs.summary import JobSummary
+from photofs.domain.weeks import LifeCalendar
 from photofs.library_folder import LibraryFolder
+from photofs.settings import Settings
 from photofs.sources.folder import NAS_FOLDER, FileFound, OtherFile, Unreadable, nas_holding, sha256_file, walk
 
 SOURCE = "folder"
 BATCH = 200  # catalog writes per transaction: a crash loses at most this much work
+SHOTS_PER_TASK = 32  # shots a worker indexes per task: enough to outweigh sending it
 
 
-def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = None) -> JobSummary:
-    """Decoders' own messages go to photofs.log, counted (imaging/decoder_log.py)."""
+def add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None = None,
+               workers: int | None = None, cluster: str | None = None) -> JobSummary:
+    """Headers are read in the pass's worker pool (jobs/pool.py), a folder a task; the
+    catalog is written here. Decoders' own messages go to photofs.log, counted."""
+    cluster = lib.settings.cluster_address if cluster is None else cluster
     with decoder_messages(lib.log_path, "add-folder") as said:
-        summary = _add_folder(lib, folder, progress)
+        summary = _add_folder(lib, folder, progress, workers, cluster, said)
     if said.count:
         summary.counts["decoder warnings (in photofs.log)"] = said.count
     return summary
 
 
-def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -> JobSummary:
+def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None, workers, cluster, said) -> JobSummary:
     root = Path(folder).expanduser()
     if not root.exists():
         raise PhotofsError(f"{root}: no such folder")
@@ -67,6 +75,7 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
 
     bar = tqdm(desc="indexing", unit=" files", disable=None if progress is None else not progress)
     pending: list[tuple[Item, list[ItemFile]]] = []
+    context = IndexContext(lib.settings, lib.calendar)
 
     def flush():
         cat.upsert_many([i for i, _ in pending], [f for _, f in pending])
@@ -74,53 +83,70 @@ def _add_folder(lib: LibraryFolder, folder: str | Path, progress: bool | None) -
         pending.clear()
         ledger.clear()
 
-    entries = walk(root_s, everything=True)
-    for folder_path, found_here in groupby(entries, key=lambda f: _source_id(os.path.dirname(f.path))):
-        media: dict[str, FileFound] = {}
-        for found in found_here:
-            bar.update()
-            name = _source_id(os.path.basename(found.path))
-            if isinstance(found, Unreadable):
-                unreadable.append(found.path)
-                summary.counts["unreadable"] += 1
-                summary.problem(found.path, f"cannot read: {found.reason}; left as it was")
-                ledger.append((folder_path, name, "error", None, f"cannot read: {found.reason}"))
-            elif isinstance(found, OtherFile):
-                if found.reason == NAS_FOLDER:
-                    summary.counts["NAS folder left out (photofs's own copies)"] += 1
-                elif found.reason != "desktop metadata":  # litter is in the ledger, not worth a count
-                    summary.counts["skipped (not media)"] += 1
-                ledger.append((folder_path, name, "skipped", None, found.reason))
-            else:
-                media[name] = found
-        if not media:
-            continue
-        places = cat.places_in(folder_path)
-        groups, _ = group_folder(list(media))
-        for group in groups:
-            shown = media[group.shown]
-            source_id = _source_id(shown.path)
-            seen.add(source_id)
-            old = known.get(source_id)
-            if old and old[1] == shown.size and old[2] == shown.mtime_ns and old[3] != ItemState.MISSING \
-                    and _companions_unchanged(group, places, old[0]):
-                summary.counts["unchanged"] += 1
+    def folder_tasks():
+        """One task per folder with shots to (re)index; what is unchanged or no media is
+        settled here, as the walk goes (the walk is never held whole)."""
+        entries = walk(root_s, everything=True)
+        for folder_path, found_here in groupby(entries, key=lambda f: _source_id(os.path.dirname(f.path))):
+            media: dict[str, FileFound] = {}
+            for found in found_here:
+                bar.update()
+                name = _source_id(os.path.basename(found.path))
+                if isinstance(found, Unreadable):
+                    unreadable.append(found.path)
+                    summary.counts["unreadable"] += 1
+                    summary.problem(found.path, f"cannot read: {found.reason}; left as it was")
+                    ledger.append((folder_path, name, "error", None, f"cannot read: {found.reason}"))
+                elif isinstance(found, OtherFile):
+                    if found.reason == NAS_FOLDER:
+                        summary.counts["NAS folder left out (photofs's own copies)"] += 1
+                    elif found.reason != "desktop metadata":  # litter is in the ledger, not worth a count
+                        summary.counts["skipped (not media)"] += 1
+                    ledger.append((folder_path, name, "skipped", None, found.reason))
+                else:
+                    media[name] = found
+            if not media:
                 continue
-            # A known file that changed is hashed now, so the catalog sees its bytes changed and
-            # its old NAS copy stops counting; a new file is hashed at its first full read.
-            item, files = index_group(lib, folder_path, group, media, source_id, rehash=old is not None)
-            pending.append((item, files))
-            if len(pending) >= BATCH:
-                flush()
-            if item.state == ItemState.ERROR:
-                summary.counts["errors"] += 1
-                summary.problem(source_id, item.error)
-            else:
-                summary.counts["re-indexed" if old else "new"] += 1
-                if item.kind != "photo" or len(files) > 1:
-                    summary.counts[_kind_label(item, files)] += 1
-            for warning in item.warnings:
-                summary.problem(source_id, warning)
+            places = cat.places_in(folder_path)
+            groups, _ = group_folder(list(media))
+            shots = []
+            for group in groups:
+                shown = media[group.shown]
+                source_id = _source_id(shown.path)
+                seen.add(source_id)
+                old = known.get(source_id)
+                if old and old[1] == shown.size and old[2] == shown.mtime_ns and old[3] != ItemState.MISSING \
+                        and _companions_unchanged(group, places, old[0]):
+                    summary.counts["unchanged"] += 1
+                    continue
+                # A known file that changed is hashed now, so the catalog sees its bytes changed and
+                # its old NAS copy stops counting; a new file is hashed at its first full read.
+                shots.append(Shot(group, source_id, rehash=old is not None))
+            for i in range(0, len(shots), SHOTS_PER_TASK):  # a camera folder of thousands is many tasks
+                chunk = shots[i:i + SHOTS_PER_TASK]
+                needed = {name for shot in chunk for _, name in shot.group.files}
+                yield FolderTask(folder_path, chunk, {n: f for n, f in media.items() if n in needed}, context)
+
+    with open_pool(workers, cluster) as pool:
+        for task, result, failed in pool.run(index_folder, folder_tasks()):
+            if failed is not None:  # its worker died: nothing of this folder's new shots is recorded yet
+                summary.counts["not indexed (will retry next run)"] += len(task.shots)
+                summary.problem(task.folder, failed.reason)
+                continue
+            said.elsewhere += result.said
+            for shot, (item, files) in zip(task.shots, result.items):
+                pending.append((item, files))
+                if len(pending) >= BATCH:
+                    flush()
+                if item.state == ItemState.ERROR:
+                    summary.counts["errors"] += 1
+                    summary.problem(shot.source_id, item.error)
+                else:
+                    summary.counts["re-indexed" if shot.rehash else "new"] += 1
+                    if item.kind != "photo" or len(files) > 1:
+                        summary.counts[_kind_label(item, files)] += 1
+                for warning in item.warnings:
+                    summary.problem(shot.source_id, warning)
     flush()
     bar.close()
 
@@ -187,7 +213,43 @@ def _source_id(path: str) -> str:
         return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
-def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, FileFound],
+@dataclass(frozen=True)
+class IndexContext:
+    """What indexing needs of the library, picklable for a worker: its settings and calendar."""
+    settings: Settings
+    calendar: LifeCalendar
+
+
+@dataclass(frozen=True)
+class Shot:
+    group: Group
+    source_id: str
+    rehash: bool  # known before and changed: hashed now
+
+
+@dataclass(frozen=True)
+class FolderTask:
+    folder: str
+    shots: list[Shot]
+    media: dict[str, FileFound]
+    context: IndexContext
+
+
+@dataclass
+class FolderResult:
+    items: list[tuple[Item, list[ItemFile]]]
+    said: list[str] = field(default_factory=list)
+
+
+def index_folder(task: FolderTask) -> FolderResult:
+    """A worker's task: the items of one folder's shots, from their headers."""
+    with caught_messages() as said:
+        items = [index_group(task.context, task.folder, shot.group, task.media, shot.source_id, shot.rehash)
+                 for shot in task.shots]
+    return FolderResult(items, said)
+
+
+def index_group(lib: IndexContext | LibraryFolder, folder: str, group: Group, media: dict[str, FileFound],
                 source_id: str, rehash: bool = False) -> tuple[Item, list[ItemFile]]:
     """One item from the files of one shot; problems become state=error, never an exception.
     Only headers are read unless `rehash`: each file's bytes are read in full once, later,
@@ -210,7 +272,7 @@ def index_group(lib: LibraryFolder, folder: str, group: Group, media: dict[str, 
     return item, files
 
 
-def index_file(lib: LibraryFolder, found: FileFound, source_id: str, kind: str = "photo",
+def index_file(lib: IndexContext | LibraryFolder, found: FileFound, source_id: str, kind: str = "photo",
                rehash: bool = False) -> Item:
     """Read one file's header (and with `rehash` its checksum) into an Item; problems become state=error."""
     name = os.path.basename(source_id)

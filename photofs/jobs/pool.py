@@ -13,6 +13,7 @@ that killed several workers as an error, which is that task's error here.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -49,10 +50,12 @@ class Pool:
     """Runs `fn(task)` for many tasks; yields (task, result, failed) as each finishes, in any
     order; `failed` is a `Failed` when no result came back, else None."""
 
-    def __init__(self, new_executor: Callable[[], Executor] | None, workers: int, where: str):
+    def __init__(self, new_executor: Callable[[], Executor] | None, workers: int, where: str,
+                 small_here: bool = False):
         self.new_executor = new_executor  # None: run here, one after another
         self.workers = workers
         self.where = where  # for the summary: "2 local processes", "a Dask cluster at ..."
+        self.small_here = small_here  # a run of fewer than SMALL_JOB tasks runs here
 
     def run(self, fn: Callable, tasks: Iterable, stop: Callable[[], bool] = lambda: False,
             read_ahead: Callable[[object], None] = lambda task: None) -> Iterator[tuple[object, object, str | None]]:
@@ -61,6 +64,13 @@ class Pool:
         as a task is queued, so the disk fetches its original while the workers decode."""
         pending = _Lazy(tasks)
         self.read_ahead = read_ahead
+        if self.new_executor is not None and self.small_here and pending.fewer_than(SMALL_JOB):
+            executor, self.new_executor = self.new_executor, None
+            try:
+                yield from self.run(fn, pending, stop, read_ahead)
+            finally:
+                self.new_executor = executor
+            return
         if self.new_executor is None:
             for task in pending:
                 if stop():
@@ -122,6 +132,14 @@ class _Lazy:
             self._next = next(self._tasks, self._END)
         return self._next is not self._END
 
+    def fewer_than(self, n: int) -> bool:
+        """Whether fewer than `n` tasks are left (reads up to `n` of them ahead)."""
+        ahead = []
+        while len(ahead) < n and self:
+            ahead.append(self.popleft())
+        self._tasks, self._next = itertools.chain(ahead, self._tasks), self._EMPTY
+        return len(ahead) < n
+
     def popleft(self):
         if not self:
             raise IndexError("no task left")
@@ -170,6 +188,7 @@ def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None =
         return
     if workers is None and tasks is not None and tasks < SMALL_JOB:
         workers = 1
+    small_here = workers is None and tasks is None  # not known yet: the run looks at its first tasks
     workers = workers or default_workers()
     if workers < 1:
         raise PhotofsError(f"--workers must be at least 1, got {workers}")
@@ -180,7 +199,8 @@ def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None =
     # process: their reads count in its /proc/self/io, which `scripts/bench.py` measures
     # (a forkserver's children are not ours). The default on macOS and Windows too.
     context = multiprocessing.get_context("spawn")
-    yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context), workers, f"{workers} local processes")
+    yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context), workers, f"{workers} local processes",
+               small_here)
 
 
 @contextmanager

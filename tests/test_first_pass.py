@@ -242,3 +242,41 @@ def test_add_folder_on_worker_processes_indexes_exactly_what_one_process_does(tm
     assert catalog(one) == catalog(many)
     assert all(i.sha256 is None for i in many.catalog.items())  # headers only: hashed at the first full read
     one.close(), many.close()
+
+
+def _workers_of(pid: int) -> list[int]:
+    out = []
+    for child in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            ppid = int(Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmd = Path(f"/proc/{child}/cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid and b"spawn_main" in cmd:
+            out.append(int(child))
+    return out
+
+
+def test_a_job_killed_with_kill_9_leaves_no_worker_behind(tmp_path, photos):
+    """kill -9 of `photofs thumbs`: its workers go too, within seconds, instead of waiting
+    for work forever; the next run finishes the job."""
+    import subprocess
+    import sys
+    lib = fresh(tmp_path, "lib")
+    add_folder(lib, photos, progress=False)
+    proc = subprocess.Popen([sys.executable, "-m", "photofs", "-L", str(lib.path), "thumbs", "--all", "--workers", "2"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline, workers = time.monotonic() + 60, []
+    while time.monotonic() < deadline and not workers and proc.poll() is None:
+        workers = _workers_of(proc.pid)
+        time.sleep(0.005)
+    assert workers, "the job ended before its workers could be seen"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
+        time.sleep(0.1)
+    assert not any(Path(f"/proc/{w}").exists() for w in workers)
+    again = make_thumbs(lib, progress=False, workers=2)
+    assert again.counts["made"] + again.counts["already done"] == len(lib.catalog.items()) - again.counts["errors"]
+    lib.close()

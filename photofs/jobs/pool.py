@@ -16,6 +16,9 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import os
+import signal
+import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
@@ -151,6 +154,25 @@ class _Lazy:
             yield self.popleft()
 
 
+def _start_worker(parent: int) -> None:
+    """Each local worker, as it starts:
+    - Ctrl-C reaches the whole process group: the job stops its pool itself (the photos in
+      flight finish, nothing else starts), so a worker does not die on it mid-photo, each
+      printing a traceback;
+    - a job killed with kill -9 cannot stop its workers, and they would wait for work
+      forever (each holds both ends of its task pipe): they watch for their parent to go
+      (given by pid: it may be gone before this runs)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    if os.name != "nt":  # on Windows the parent's id does not change when it dies
+        threading.Thread(target=watch, daemon=True, name="photofs-parent-watch").start()
+
+
 def read_ahead_files(paths: Iterable[str]) -> None:
     """Ask the kernel to start reading these files now (POSIX_FADV_WILLNEED): it fills the
     page cache in the background, and no byte is read twice. Where that is not offered
@@ -199,8 +221,9 @@ def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None =
     # process: their reads count in its /proc/self/io, which `scripts/bench.py` measures
     # (a forkserver's children are not ours). The default on macOS and Windows too.
     context = multiprocessing.get_context("spawn")
-    yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context), workers, f"{workers} local processes",
-               small_here)
+    yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                       initargs=(os.getpid(),)),
+               workers, f"{workers} local processes", small_here)
 
 
 @contextmanager

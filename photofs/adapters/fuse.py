@@ -55,6 +55,7 @@ class PlusFUSE(fusepy.FUSE):
             return super().readdir_fuse_3(path, buf, filler, offset, fip, flags)
         entries = self.operations.listing(path.decode(self.encoding, self.errors), fip.contents.fh)
         st = fusepy.c_stat()
+        ref = ctypes.byref(st)  # made once: converting st on every call costs more than filling it
         st.st_uid, st.st_gid = self.operations.uid, self.operations.gid
         times = (st.st_atimespec, st.st_mtimespec, st.st_ctimespec)
         encoding, errors = self.encoding, self.errors
@@ -67,7 +68,7 @@ class PlusFUSE(fusepy.FUSE):
                 sec, nsec = divmod(int(attrs.mtime * 1e9), 10**9)
                 for t in times:
                     t.tv_sec, t.tv_nsec = sec, nsec
-                full = filler(buf, name.encode(encoding, errors), st, index + 1, FUSE_FILL_DIR_PLUS)
+                full = filler(buf, name.encode(encoding, errors), ref, index + 1, FUSE_FILL_DIR_PLUS)
             if full:
                 break  # the kernel's buffer is full; it asks again from this offset
         return 0

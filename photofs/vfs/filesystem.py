@@ -228,14 +228,13 @@ class PhotoVFS:
 
     @staticmethod
     def _file_stat(state: MountState, row: int) -> Stat:
-        snap = state.snap
-        taken = snap.taken[row]
-        return Stat(FILE_MODE, int(snap.size[row]), state.built_at if taken != taken else float(taken))
+        return PhotoVFS._file_stats(state, [row])[0]
 
     @staticmethod
     def _file_stats(state: MountState, rows: list[int]) -> list[Stat]:
-        """_file_stat of many rows: one gather per column, since indexing a memory map
-        one element at a time is most of what listing a big folder costs."""
+        """The Stats of these rows (a photo with no capture time shows the index's time):
+        one gather per column, since indexing a memory map one element at a time was
+        most of what listing a big folder cost."""
         snap, now = state.snap, state.built_at
         sizes, taken = np.asarray(snap.size)[rows].tolist(), np.asarray(snap.taken)[rows].tolist()
         return [Stat(FILE_MODE, size, now if t != t else t) for size, t in zip(sizes, taken)]

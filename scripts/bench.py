@@ -390,6 +390,7 @@ def bench_raw(n: int) -> None:
 
 def main() -> int:
     import bench_first_pass
+    import bench_ls
     import bench_scale
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--quick", action="store_true", help="10^5 items and small fixed parts: a smoke check, not a measurement")
@@ -415,6 +416,8 @@ def main() -> int:
         bench_vfs(lib, 20_000)
         bench_move(lib)
         lib.close()
+        if mounting:
+            bench_ls.bench_ls(lib.path, 20_000)
         for n in sizes:
             lib, planted, _ = bench_scale.build_library(root, n)
             bench_scale.bench_index(lib, n)

@@ -48,6 +48,14 @@ def default_library() -> Path:
     return Path(env) if env else platformdirs.user_data_path("photofs") / "library"
 
 
+def pool_arguments(c: argparse.ArgumentParser) -> None:
+    """--workers and --cluster, for the commands whose work runs on the pass's pool (jobs/pool.py)."""
+    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core; 1: this process only)")
+    c.add_argument("--cluster", metavar="ADDRESS",
+                   help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://desktop:8786 (photofs[cluster]; "
+                        "default: cluster_address in photofs.toml)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="photofs", description="Move your photo library off the cloud, one life-week at a time.")
     p.add_argument("--version", action="version", version=f"photofs {__version__}")
@@ -68,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("import-takeout", help="index Google Takeout parts (.zip, .tgz) or unpacked folders, in place")
     c.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    pool_arguments(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("login", help="let photofs read your Google Photos (OAuth, in a browser)")
@@ -93,10 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = c.add_mutually_exclusive_group(required=True)
     g.add_argument("--weeks", metavar="A-B", help="life weeks, inclusive (e.g. 1500-1510)")
     g.add_argument("--all", action="store_true", help="every item, undated ones included")
-    c.add_argument("--workers", type=int, metavar="N", help="worker processes (default: one per core; 1: this process only)")
-    c.add_argument("--cluster", metavar="ADDRESS",
-                   help="run the work on the Dask scheduler at ADDRESS, e.g. tcp://desktop:8786 (photofs[cluster]; "
-                        "default: cluster_address in photofs.toml)")
+    pool_arguments(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("mount", help="mount the library's views")

@@ -67,10 +67,17 @@ def cmd_add_folder(args, library: Path) -> int:
     return 0
 
 
+def check_workers(args) -> None:
+    """--workers is a count of processes: refused before any work starts."""
+    if args.workers is not None and args.workers < 1:
+        raise PhotofsError(f"--workers must be at least 1, got {args.workers}")
+
+
 def cmd_import_takeout(args, library: Path) -> int:
     from photofs.jobs.import_takeout import import_takeout
     lib = LibraryFolder(library)
-    summary = import_takeout(lib, args.paths)
+    check_workers(args)
+    summary = import_takeout(lib, args.paths, workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 
@@ -117,8 +124,7 @@ def cmd_scan(args, library: Path) -> int:
 def cmd_thumbs(args, library: Path) -> int:
     from photofs.jobs.thumbs import make_thumbs
     lib = LibraryFolder(library)
-    if args.workers is not None and args.workers < 1:
-        raise PhotofsError(f"--workers must be at least 1, got {args.workers}")
+    check_workers(args)
     summary = make_thumbs(lib, None if args.all else week_range(args.weeks), workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0

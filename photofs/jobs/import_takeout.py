@@ -269,7 +269,8 @@ def _not_read(container: Container, task: ReadTask, failed, summary: JobSummary,
     """A task that came back with nothing: its own fault (it killed its worker alone), or the pool's."""
     if not failed.culprit:
         summary.counts["not done (the pool failed; will retry next run)"] += len(task.wanted)
-        summary.problem(str(container.path), failed.reason)
+        where = f"{container.path.name}:{task.wanted[0].member}" if len(task.wanted) == 1 else str(container.path)
+        summary.problem(where, failed.reason)
         return
     for wanted in task.wanted:  # a decoder crash: an error the ledger shows, and the next run tries again
         summary.counts["unreadable members"] += 1

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from conftest import BIRTH, ZONE
+from conftest import BIRTH, ZONE, assert_one_error_line
 from images import jpeg_bytes
 from photofs.jobs.bytes_read import process_rchar
 from photofs.jobs.import_takeout import import_takeout
@@ -130,3 +130,27 @@ def test_import_then_thumbs_reads_each_photo_once(tmp_path):
     read = read_by_import_and_thumbs(tmp_path, photos, "full") - read_by_import_and_thumbs(tmp_path, half, "half")
     size = sum(map(len, photos.values())) - sum(map(len, half.values()))
     assert read <= 1.05 * size, f"read {read:,} bytes for {size:,} bytes of photos: {read / size:.3f}x"
+
+
+def test_on_a_dask_cluster_the_catalog_is_the_same(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    part = full_takeout().zip(tmp_path / "t.zip")
+    out = []
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        for name, how in (("here", {"workers": 1}), ("dask", {"cluster": cluster.scheduler_address})):
+            lib = new_library(tmp_path / name)
+            import_takeout(lib, [part], progress=False, **how)
+            out.append(snapshot(lib))
+            lib.close()
+    assert out[0] == out[1]
+
+
+def test_cli_workers(cli, tmp_path):
+    part = full_takeout().zip(tmp_path / "t.zip")
+    assert_one_error_line(*cli("import-takeout", part, "--workers", "0")[::2], "--workers must be at least 1")
+    data = cli.json("import-takeout", part, "--workers", "2")
+    assert data["counts"]["new"] > 20 and data["counts"]["thumbnails made"] > 20
+    if process_rchar() is not None:  # every photo's bytes, counted in the workers
+        with zipfile.ZipFile(part) as z:
+            photos = sum(i.compress_size for i in z.infolist() if i.filename.endswith(".jpg"))
+        assert data["bytes_read"] >= photos

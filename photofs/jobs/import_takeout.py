@@ -282,15 +282,20 @@ class _Tally:
     """Members and bytes read so far, for the summary: what the pass really did."""
 
     def __init__(self):
-        self.start, self.members, self.bytes = time.monotonic(), 0, 0
+        self.start, self.members = time.monotonic(), 0
+        self.bytes: int | None = None  # None: the system counted no reads (not Linux)
 
     def add(self, members: int, nbytes: int | None) -> None:
         self.members += members
-        self.bytes += nbytes or 0
+        if nbytes is not None:
+            self.bytes = (self.bytes or 0) + nbytes
 
     def rates(self) -> dict[str, float]:
         s = max(time.monotonic() - self.start, 1e-6)
-        return {"members/s": round(self.members / s, 1), "MB/s": round(self.bytes / 1e6 / s, 1)} if self.members else {}
+        rates = {"members/s": round(self.members / s, 1)} if self.members else {}
+        if self.members and self.bytes is not None:
+            rates["MB/s"] = round(self.bytes / 1e6 / s, 1)
+        return rates
 
 
 class _Batch:

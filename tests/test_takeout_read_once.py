@@ -34,9 +34,9 @@ def snapshot(lib: LibraryFolder) -> list[tuple]:
 def test_thumbnails_exist_after_import_alone_and_are_what_thumbs_makes(library, tmp_path):
     part = full_takeout().zip(tmp_path / "takeout-001.zip")
     summary = import_takeout(library, [part], progress=False, workers=1)
-    photos = [i for i in library.catalog.items() if i.kind == "photo"]
-    assert photos and summary.counts["thumbnails made"] >= len(photos)
-    assert all(i.state == "thumbnailed" and i.dihedral and library.thumbs.has(i) for i in photos)
+    items = library.catalog.items()
+    assert {i.kind for i in items} == {"photo", "video"} and summary.counts["thumbnails made"] >= len(items)
+    assert all(i.state == "thumbnailed" and i.dihedral and library.thumbs.has(i) for i in items)
     library.close()
     # The same library with its thumbnails taken away: `thumbs` makes them again, from the part.
     shutil.copytree(library.path, tmp_path / "again")
@@ -45,15 +45,10 @@ def test_thumbnails_exist_after_import_alone_and_are_what_thumbs_makes(library, 
     made = make_thumbs(again, progress=False, workers=1)
     assert made.counts["made"] == len(again.catalog.items())
     library = LibraryFolder(library.path)
-    for mine, theirs in zip(snapshot(library), snapshot(again)):
-        item = mine[0]
-        if item["kind"] == "photo":
-            assert mine == theirs, item["original_name"]  # the same record, hashes and thumbnail bytes
-        else:
-            assert mine[2] is None and item["state"] == "indexed"  # a video's few frames: left to thumbs
-    # Over the imported library itself, thumbs finds every photo done and reads only the video.
-    rest = make_thumbs(library, progress=False, workers=1)
-    assert rest.counts["already done"] == len(photos) and rest.counts["made"] == len(library.catalog.items()) - len(photos)
+    for mine, theirs in zip(snapshot(library), snapshot(again), strict=True):
+        assert mine == theirs, mine[0]["original_name"]  # the same record, hashes and thumbnail bytes
+    # Over the imported library itself, thumbs finds everything done.
+    assert make_thumbs(library, progress=False, workers=1).counts == {"already done": len(items)}
     library.close()
     again.close()
 
@@ -70,7 +65,8 @@ def test_one_worker_and_two_give_the_same_catalog_and_thumbnails(tmp_path, form)
         out.append(snapshot(lib))
         lib.close()
     assert out[0] == out[1]
-    assert sum(1 for _, _, thumb in out[0] if thumb) > 20
+    # Every item has its thumbnail, but a tgz's video: a tar cannot seek to its frames.
+    assert [i["original_name"] for i, _, thumb in out[0] if not thumb] == ([] if form == "zip" else ["VID_0007.mp4"])
 
 
 def test_a_corrupt_member_is_one_error_and_the_rest_are_imported(library, tmp_path):

@@ -7,8 +7,8 @@ another part than its photo is found; which sidecar is whose is decided in
 sources/takeout/sidecar_match.py. Pass 2
 streams the media on a pool of workers (jobs/pool.py, jobs/takeout_work.py): each is
 read once, never written anywhere, and that one read gives its checksum, its header
-and, for a photo, its thumbnail, stored here once the item is in the catalog, so
-`thumbs` has nothing left to read for it (a video's few frames are its business).
+and its thumbnail (a video's: from the few frames it needs, read by seeking), stored
+here once the item is in the catalog, so `thumbs` has nothing left to read for it.
 A photo that is in a year folder and in albums, or in a later Takeout of the same
 account, is one item (identity: title + capture time + checksum) with several albums
 and locations. Re-running skips members already indexed.

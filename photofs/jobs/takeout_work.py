@@ -1,13 +1,14 @@
 """One Takeout member's work, as a worker of import-takeout's pool does it: read the
-member once, streamed, and from those bytes compute its SHA-256, its header and (for a
-photo or a RAW) its thumbnail, so that `thumbs` has nothing left to read for it.
+member once, streamed, and from those bytes compute its SHA-256, its header and its
+thumbnail, so that `thumbs` has nothing left to read for it.
 
 A task names the part and the member: the worker opens the part itself, so no
 original's bytes go through a pipe, and a worker on another machine reads the same
 path. A zip or a folder gives any member on its own (one task each); a tar is read
 front to back, so one task reads all of a part's wanted members in a single pass.
-Videos are never held in memory: their hash is streamed, their header read by seeking
-(not in a tar), and their thumbnail left to `thumbs`, which needs only a few frames.
+Videos are never held in memory: their hash is streamed, and their header and thumbnail
+are read by seeking to the few boxes and frames they need (not in a tar: that is left
+to the sidecar and to `thumbs`).
 
 What comes back is picklable; the parent matches sidecars, writes the catalog and
 stores the thumbnails (jobs/import_takeout.py).
@@ -95,24 +96,26 @@ def _read_one(container: Container, member: str, chunks, kind: str, task: ReadTa
     read = MemberRead(member, sha, size)
     name = member.rsplit("/", 1)[-1]
     try:
-        read.header = _header(container, member, data, kind, name, task.max_pixels)
         if not video:
+            read.header = read_media_header(data, kind, task.max_pixels, name)
             read.thumb = make_thumbnail(data, task.long_side, task.max_pixels, kind)
+        elif not isinstance(container, TarContainer):
+            read.header, read.thumb = _video_from_the_part(container, member, name, task)
+        # A tar would be read again from its start for each: there the sidecar says what is
+        # known, and `thumbs` reads the frames.
     except BadImage as e:
         read.bad = " ".join(str(e).split())
     return read
 
 
-def _header(container: Container, member: str, data: bytes, kind: str, name: str, max_pixels: int):
-    """The file's own header (imaging/metadata.py). A video's is read from the part, where a
-    zip or a folder lets it seek to the few boxes it needs; a tar would be read again
-    from its start for each, so there the sidecar says what is known."""
-    if kind != "video":
-        return read_media_header(data, kind, max_pixels, name)
-    if isinstance(container, TarContainer):
-        return None
+def _video_from_the_part(container: Container, member: str, name: str, task: ReadTask):
+    """A video's header and thumbnail, read where a zip or a folder lets a reader seek: the few
+    boxes and frames they need, never the whole video again. Each from a fresh stream, as
+    `thumbs` reads it, so the thumbnail is the one `thumbs` would make."""
     try:
         with container.open(member) as fp:
-            return read_media_header(fp, kind, max_pixels, name)
+            header = read_media_header(fp, "video", task.max_pixels, name)
+        with container.open(member) as fp:
+            return header, make_thumbnail(fp, task.long_side, task.max_pixels, "video")
     except (BadMember, BadContainer) as e:
         raise BadImage(str(e)) from None

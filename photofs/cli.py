@@ -88,6 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("import-takeout", help="index Google Takeout parts (.zip, .tgz) or unpacked folders, in place")
     c.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    pool_options(c)
     c.add_argument("--json", action="store_true")
 
     c = sub.add_parser("login", help="let photofs read your Google Photos (OAuth, in a browser)")

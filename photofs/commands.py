@@ -71,7 +71,7 @@ def cmd_add_folder(args, library: Path) -> int:
 def cmd_import_takeout(args, library: Path) -> int:
     from photofs.jobs.import_takeout import import_takeout
     lib = LibraryFolder(library)
-    summary = import_takeout(lib, args.paths)
+    summary = import_takeout(lib, args.paths, workers=args.workers, cluster=args.cluster)
     emit(args, summary.as_dict(), summary.as_text())
     return 0
 

@@ -390,6 +390,7 @@ def bench_raw(n: int) -> None:
 
 def main() -> int:
     import bench_first_pass
+    import bench_read_once_takeout
     import bench_ls
     import bench_scale
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -410,6 +411,7 @@ def main() -> int:
         bench_catalog(root, 2_000 if a.quick else 10_000)
         bench_archive(root, 4 if a.quick else 8, 16 if a.quick else 64, 0.5 if a.quick else 4)
         bench_first_pass.bench_first_pass(root, 8 if a.quick else 48)
+        bench_read_once_takeout.bench_takeout_read_once(root, photos=16 if a.quick else 60)
         if not a.quick:
             bench_takeout(root, 100_000)
         lib, planted = synthetic_library(root, 20_000, burst=1900)  # the VFS figures at desk size

@@ -5,15 +5,19 @@ reads the small JSON members: sidecars and album metadata. The parts are merged
 by the path below the Photos folder (sources/takeout/layout.py), so a sidecar in
 another part than its photo is found; which sidecar is whose is decided in
 sources/takeout/sidecar_match.py. Pass 2
-streams the media: each is read once for its checksum and header, never written
-anywhere. A photo that is in a year folder and in albums, or in a later Takeout
-of the same account, is one item (identity: title + capture time + checksum)
-with several albums and locations. Re-running skips members already indexed.
+streams the media on a pool of workers (jobs/pool.py, jobs/takeout_work.py): each is
+read once, never written anywhere, and that one read gives its checksum, its header
+and its thumbnail (a video's: from the few frames it needs, read by seeking), stored
+here once the item is in the catalog, so `thumbs` has nothing left to read for it.
+A photo that is in a year folder and in albums, or in a later Takeout of the same
+account, is one item (identity: title + capture time + checksum) with several albums
+and locations. Re-running skips members already indexed.
 """
 
 from __future__ import annotations
 
 import mimetypes
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,14 +27,15 @@ from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a te
 from photofs.domain.items import Item, ItemFile, ItemState, Place
 from photofs.domain.media import ROLE_ORIGINAL, extension, group_folder
 from photofs.errors import PhotofsError
-from photofs.imaging.decode import BadImage
 from photofs.imaging.decoder_log import decoder_messages
-from photofs.imaging.metadata import read_media_header
+from photofs.imaging.thumbnail import Thumbnail
 from photofs.jobs.capture_time import place_capture_time
+from photofs.jobs.pool import in_task_order, open_pool
 from photofs.jobs.summary import JobSummary
+from photofs.jobs.takeout_work import MemberRead, ReadTask, Wanted, read_members
 from photofs.library_folder import LibraryFolder
 from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, TarContainer, check_name,
-                                                digest, open_container)
+                                                open_container)
 from photofs.sources.takeout.layout import FolderKind, PhotosTree, folder_kind
 from photofs.sources.takeout.sidecar_match import find_sidecar, sidecar_stem, unedited
 from photofs.sources.takeout.sidecars import ALBUM, MEDIA, SidecarMeta, album_title, json_kind, parse_json, read_sidecar
@@ -38,7 +43,6 @@ from photofs.sources.takeout.titles import safe_original_name
 
 SOURCE = "takeout"
 MAX_JSON_BYTES = 4 * 2**20
-MAX_PHOTO_BYTES = 512 * 2**20
 BATCH = 200
 
 
@@ -74,8 +78,12 @@ class Ledger:
         cat.record_ledger(self.rows)
 
 
-def import_takeout(lib: LibraryFolder, paths: list[Path], progress: bool | None = None) -> JobSummary:
+def import_takeout(lib: LibraryFolder, paths: list[Path], progress: bool | None = None,
+                   workers: int | None = None, cluster: str | None = None) -> JobSummary:
+    """Index the parts at `paths`; the media are read on `workers` local processes (default:
+    every core) or on the Dask cluster at `cluster` (default: the library's `cluster_address`)."""
     summary = JobSummary("import-takeout")
+    cluster = lib.settings.cluster_address if cluster is None else cluster
     containers = _open_all(paths, summary)
     ledger = Ledger()
     try:
@@ -84,7 +92,7 @@ def import_takeout(lib: LibraryFolder, paths: list[Path], progress: bool | None 
         folders = _list(containers, summary, ledger)
         by_title = _read_json(folders, summary, ledger)
         with decoder_messages(lib.log_path, "import-takeout") as said:  # decoders' chatter: to photofs.log
-            _index_media(lib, folders, by_title, summary, progress, ledger)
+            _index_media(lib, folders, by_title, summary, progress, ledger, workers, cluster, said)
         if said.count:
             summary.counts["decoder warnings (in photofs.log)"] = said.count
     finally:
@@ -196,11 +204,10 @@ def _read_json(folders: dict[str, Folder], summary: JobSummary,
 
 
 def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summary: JobSummary,
-                 progress: bool | None, ledger: Ledger) -> None:
-    cat = lib.catalog
-    known = defaultdict(set)
-    # container -> member of a shown file -> (folder, its name, its companions as (role, Located))
-    work: dict[Container, dict[str, tuple[str, str, list]]] = defaultdict(dict)
+                 progress: bool | None, ledger: Ledger, workers: int | None, cluster: str, said) -> None:
+    cat, s = lib.catalog, lib.settings
+    # container -> member of a shown file -> (folder, its name, its role, its kind, its companions as (role, Located))
+    work: dict[Container, dict[str, tuple[str, str, str, str, list]]] = defaultdict(dict)
     for path, folder in folders.items():
         groups, others = group_folder(folder.media)
         for name in others:
@@ -210,50 +217,136 @@ def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summa
             loc = folder.media[group.shown]
             companions = [(role, folder.media[n]) for role, n in group.files[1:]]
             work[loc.container][loc.member.name] = (path, group.shown, group.files[0][0], group.kind, companions)
-    pending: dict[str, tuple[Item, list, list]] = {}
     bar = tqdm(total=sum(len(w) for w in work.values()), desc="takeout", unit=" members",
                disable=None if progress is None else not progress)
+    tasks, part_of = [], {}
     for container, members in work.items():
-        known[container] = lib.catalog.known_members(str(container.path))
-        todo = {m for m in members if m not in known[container]}
+        known = cat.known_members(str(container.path))
+        todo = sorted(m for m in members if m not in known)
         summary.counts["already indexed"] += len(members) - len(todo)
         bar.update(len(members) - len(todo))
-        try:
-            for member, chunks in container.stream(todo):
-                path, name, role, kind, companions = members[member]
+        part_of[str(container.path)] = container
+        wanted = [Wanted(m, members[m][3]) for m in todo]
+        # A tar is read front to back: one task reads the whole part. A zip or a folder: one task a member.
+        runs = [wanted] if isinstance(container, TarContainer) else [[w] for w in wanted]
+        tasks += [ReadTask(str(container.path), tuple(r), s.thumbnail_size, s.max_pixels) for r in runs if r]
+    batch, tally, broken = _Batch(lib, summary, ledger), _Tally(), set()
+    with open_pool(workers, cluster) as pool:
+        current = None
+        for task, result, failed in in_task_order(tasks, pool.run(read_members, tasks)):
+            container, members = part_of[task.part], work[part_of[task.part]]
+            if container is not current:  # each part's items are written before the next part's
+                batch.write()
+                current = container
+            if failed is not None:
+                _not_read(container, task, failed, summary, ledger)
+                bar.update(len(task.wanted))
+                continue
+            said.elsewhere += result.said
+            tally.add(len(result.reads), result.rchar)
+            for read in result.reads:
                 bar.update()
-                try:
-                    item, files, sidecar = _item(lib, folders[path], path, name, container, member, chunks,
-                                                 role, kind, companions, by_title, summary)
-                except BadMember as e:
+                path, name, role, kind, companions = members[read.member]
+                if read.unreadable is not None:
                     summary.counts["unreadable members"] += 1
-                    summary.problem(f"{path}/{name}", str(e))
-                    ledger.add((container, member), "error", detail=" ".join(str(e).split()))
+                    summary.problem(f"{path}/{name}", read.unreadable)
+                    ledger.add((container, read.member), "error", detail=" ".join(read.unreadable.split()))
                     continue
-                _merge(pending, item, files, ledger.sidecar_at.get(id(sidecar)) if sidecar else None)
-                if len(pending) >= BATCH:
-                    _flush(cat, pending, summary, ledger)
-        except (BadContainer, BadMember) as e:
-            summary.counts["unreadable parts"] += 1
-            summary.problem(str(container.path), f"{e}; what was read before is kept")
-        _flush(cat, pending, summary, ledger)
+                item, files, sidecar = _item(lib, folders[path], path, name, container, read, role, kind,
+                                             companions, by_title, summary)
+                batch.add(item, files, ledger.sidecar_at.get(id(sidecar)) if sidecar else None, read.thumb)
+            if result.broken is not None and task.part not in broken:  # said once for the part
+                broken.add(task.part)
+                summary.counts["unreadable parts"] += 1
+                summary.problem(str(container.path), f"{result.broken}; what was read before is kept")
+    batch.write()
     bar.close()
+    summary.rates.update(tally.rates())
+    summary.bytes_read = tally.bytes
 
 
-def _item(lib, folder: Folder, path: str, name: str, container: Container, member: str, chunks, role: str,
+def _not_read(container: Container, task: ReadTask, failed, summary: JobSummary, ledger: Ledger) -> None:
+    """A task that came back with nothing: its own fault (it killed its worker alone), or the pool's."""
+    if not failed.culprit:
+        summary.counts["not done (the pool failed; will retry next run)"] += len(task.wanted)
+        where = f"{container.path.name}:{task.wanted[0].member}" if len(task.wanted) == 1 else str(container.path)
+        summary.problem(where, failed.reason)
+        return
+    for wanted in task.wanted:  # a decoder crash: an error the ledger shows, and the next run tries again
+        summary.counts["unreadable members"] += 1
+        summary.problem(f"{container.path.name}:{wanted.member}", failed.reason)
+        ledger.add((container, wanted.member), "error", detail=failed.reason)
+
+
+class _Tally:
+    """Members and bytes read so far, for the summary: what the pass really did."""
+
+    def __init__(self):
+        self.start, self.members = time.monotonic(), 0
+        self.bytes: int | None = None  # None: the system counted no reads (not Linux)
+
+    def add(self, members: int, nbytes: int | None) -> None:
+        self.members += members
+        if nbytes is not None:
+            self.bytes = (self.bytes or 0) + nbytes
+
+    def rates(self) -> dict[str, float]:
+        s = max(time.monotonic() - self.start, 1e-6)
+        rates = {"members/s": round(self.members / s, 1)} if self.members else {}
+        if self.members and self.bytes is not None:
+            rates["MB/s"] = round(self.bytes / 1e6 / s, 1)
+        return rates
+
+
+class _Batch:
+    """Items read but not yet written, with the thumbnails made from the same read. Written
+    together every BATCH items and at the end of each part: a crash loses only this batch."""
+
+    def __init__(self, lib: LibraryFolder, summary: JobSummary, ledger: Ledger):
+        self.lib, self.summary, self.ledger = lib, summary, ledger
+        self.pending: dict[str, tuple[Item, list, list]] = {}
+        self.thumbs: dict[str, Thumbnail] = {}  # by source_id: copies of one photo have one thumbnail
+
+    def add(self, item: Item, files: list[ItemFile], sidecar: Located | None, thumb: Thumbnail | None) -> None:
+        _merge(self.pending, item, files, sidecar)
+        if thumb is not None and item.state != ItemState.ERROR:
+            self.thumbs.setdefault(item.source_id, thumb)
+        if len(self.pending) >= BATCH:
+            self.write()
+
+    def write(self) -> None:
+        if not self.pending:
+            return
+        items = [item for item, _, _ in self.pending.values()]
+        _flush(self.lib.catalog, self.pending, self.summary, self.ledger)
+        for item in items:
+            thumb = self.thumbs.get(item.source_id)
+            if thumb is not None and item.id is not None:  # None: it joined a Google item, which has its own
+                _store_thumbnail(self.lib, item.id, thumb, self.summary)
+        self.thumbs.clear()
+
+
+def _store_thumbnail(lib: LibraryFolder, item_id: int, thumb: Thumbnail, summary: JobSummary) -> None:
+    """What `thumbs` would store for the item: stamped with its record as the catalog has it
+    now (with every place found so far; a later copy in this run stamps it again)."""
+    item = lib.catalog.get(item_id)
+    if item is None or item.state not in (ItemState.INDEXED, ItemState.THUMBNAILED):
+        return
+    data = lib.thumbs.put(item, thumb)
+    lib.catalog.set_thumbnail(item_id, thumb.phash, len(data), thumb.dihedral, thumb.histogram, thumb.frames)
+    summary.counts["thumbnails made"] += 1
+
+
+def _item(lib, folder: Folder, path: str, name: str, container: Container, read: MemberRead, role: str,
           kind: str, companions: list, by_title, summary: JobSummary) -> tuple[Item, list[ItemFile], SidecarMeta | None]:
-    video = kind == "video"  # a video is never held in memory: its header is read from the part
-    sha, size, data = digest(chunks, 0 if video else MAX_PHOTO_BYTES)
+    sha, size, member, header = read.sha256, read.size, read.member, read.header
     meta, borrowed = _sidecar_of(folder, name, by_title)
     item = Item(source=SOURCE, source_id="", original_name=name, size=size, sha256=sha,
                 kind=kind, mime=mimetypes.guess_type(name)[0], state=ItemState.INDEXED)
-    header = None
-    try:
-        header = _header(lib, container, member, data, kind, name)
-        if header is not None:
-            header.fill(item, lib.calendar.tz)  # sizes, camera, GPS, a video's duration; the time is placed below
-    except BadImage as e:
-        item.state, item.error = ItemState.ERROR, " ".join(str(e).split())
+    if header is not None:
+        header.fill(item, lib.calendar.tz)  # sizes, camera, GPS, a video's duration; the time is placed below
+    if read.bad is not None:  # its header or its picture cannot be decoded
+        item.state, item.error = ItemState.ERROR, read.bad
         summary.counts["errors"] += 1
         summary.problem(f"{path}/{name}", item.error)
     if meta is not None:
@@ -282,21 +375,6 @@ def _item(lib, folder: Folder, path: str, name: str, container: Container, membe
         files.append(ItemFile(companion_role, loc.member.name.rsplit("/", 1)[-1], loc.member.size, None,
                               [Place(str(loc.container.path), loc.member.name, loc.member.size)]))
     return item, files, meta
-
-
-def _header(lib, container: Container, member: str, data: bytes, kind: str, name: str):
-    """The file's own header (imaging/metadata.py). A video's is read from the part, where a
-    zip or a folder lets it seek to the few boxes it needs; a tar would be read again
-    from its start for each, so there the sidecar says what is known."""
-    if kind != "video":
-        return read_media_header(data, kind, lib.settings.max_pixels, name)
-    if isinstance(container, TarContainer):
-        return None
-    try:
-        with container.open(member) as fp:
-            return read_media_header(fp, kind, lib.settings.max_pixels, name)
-    except (BadMember, BadContainer) as e:
-        raise BadImage(str(e)) from None
 
 
 def _sidecar_of(folder: Folder, name: str, by_title) -> tuple[SidecarMeta | None, bool]:

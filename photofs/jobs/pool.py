@@ -241,3 +241,17 @@ def _dask_pool(address: str) -> Iterator[Pool]:
         yield Pool(lambda: client.get_executor(pure=False), threads, f"a Dask cluster at {address} ({threads} threads)")
     finally:
         client.close()
+
+
+def in_task_order(tasks: list, results: Iterable[tuple]) -> Iterator[tuple]:
+    """`Pool.run`'s (task, result, failed) again in the order of `tasks`: a job whose
+    outcome depends on order (the first copy of a photo names its item) is then the same
+    on one worker or many. Holds only what came back before a slower task ahead of it."""
+    position = {id(task): i for i, task in enumerate(tasks)}
+    early: dict[int, tuple] = {}
+    next_one = 0
+    for done in results:
+        early[position[id(done[0])]] = done
+        while next_one in early:
+            yield early.pop(next_one)
+            next_one += 1

@@ -19,6 +19,7 @@ class JobSummary:
     counts: Counter = field(default_factory=Counter)
     problems: list[str] = field(default_factory=list)
     rates: dict[str, float] = field(default_factory=dict)  # e.g. {"photos/s": 41.0, "MB/s": 160.2}
+    bytes_read: int | None = None  # what the job read, every worker included (Linux's rchar), where it counts it
 
     def problem(self, path: str, reason: str) -> None:
         self.problems.append(f"{printable(path)}: {reason}")
@@ -27,6 +28,8 @@ class JobSummary:
         out = {"job": self.job, "counts": dict(self.counts), "problems": self.problems}
         if self.rates:
             out["rates"] = self.rates
+        if self.bytes_read is not None:
+            out["bytes_read"] = self.bytes_read
         return out
 
     def as_text(self) -> str:

@@ -126,7 +126,7 @@ class ZipContainer(Container):
                     if total > info.file_size:  # expands past what it declared
                         raise BadMember("expands beyond its declared size: refused as a zip bomb")
                     yield chunk
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as e:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as e:  # zlib: damaged deflate data
             raise BadMember(f"cannot be read ({e})") from None
 
     def stream(self, names):

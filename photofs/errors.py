@@ -12,3 +12,8 @@ class NoLibrary(PhotofsError):
         self.path = path
         super().__init__(f"{path} is not a photofs library (no photofs.toml); "
                          f"run `photofs init {path} --birth YYYY-MM-DD` first")
+
+
+class QuotaSpent(PhotofsError):
+    """Google's quota for today is used up: stop cleanly, resume tomorrow (here, not in
+    sources/google, so a pool worker need not import Google's client to catch it)."""

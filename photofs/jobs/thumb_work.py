@@ -16,13 +16,12 @@ import hashlib
 from dataclasses import dataclass, field
 
 from photofs.domain.items import Item, ItemFile
-from photofs.errors import PhotofsError
+from photofs.errors import PhotofsError, QuotaSpent
 from photofs.imaging.decode import BadImage
 from photofs.imaging.decoder_log import caught_messages
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.library_folder import open_seekable
 from photofs.sources import read_original
-from photofs.sources.google.client import QuotaSpent
 
 CHUNK = 1 << 20
 

@@ -15,13 +15,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from photofs.domain.items import ItemState
-from photofs.errors import PhotofsError
+from photofs.errors import PhotofsError, QuotaSpent
 from photofs.imaging.decoder_log import decoder_messages
 from photofs.jobs.pool import open_pool, read_ahead_files
 from photofs.jobs.summary import JobSummary, Tally
 from photofs.jobs.thumb_work import ThumbTask, make_one
 from photofs.library_folder import LibraryFolder
-from photofs.sources.google.client import QuotaSpent
 from photofs.sources.registry import local_paths, source_of
 
 

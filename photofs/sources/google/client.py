@@ -23,7 +23,7 @@ from googleapiclient.discovery import build_from_document
 from googleapiclient.errors import HttpError
 
 from photofs.catalog import Catalog
-from photofs.errors import PhotofsError
+from photofs.errors import PhotofsError, QuotaSpent
 
 DISCOVERY = Path(__file__).parent / "discovery"
 LIBRARY_SCOPE = "https://www.googleapis.com/auth/photoslibrary.readonly.appcreateddata"
@@ -33,10 +33,6 @@ DAILY_CALLS = 10_000
 DAILY_BYTE_FETCHES = 75_000
 RETRIES = 6
 PACIFIC = ZoneInfo("America/Los_Angeles")
-
-
-class QuotaSpent(PhotofsError):
-    """Today's quota is used up: stop cleanly, resume tomorrow."""
 
 
 def load_credentials(token_file: Path, endpoint: str | None = None) -> Credentials:

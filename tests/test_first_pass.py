@@ -77,20 +77,6 @@ def test_thumbs_on_local_worker_processes_are_byte_identical_to_one_process(tmp_
     one.close(), many.close()
 
 
-def _pool_workers() -> list[int]:
-    """This process's pool workers (spawned interpreters), by /proc."""
-    out = []
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            cmd = Path(f"/proc/{pid}/cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):
-            continue
-        if ppid == os.getpid() and b"spawn_main" in cmd:
-            out.append(int(pid))
-    return out
-
-
 def test_a_worker_killed_mid_job_has_its_photos_redone_not_lost_nor_doubled(tmp_path, photos):
     """A worker killed from outside in the middle of the pass, as the OOM killer does."""
     lib = fresh(tmp_path, "lib")
@@ -102,7 +88,7 @@ def test_a_worker_killed_mid_job_has_its_photos_redone_not_lost_nor_doubled(tmp_
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and not killed:
             done = db.execute("SELECT count(*) FROM items WHERE state='thumbnailed'").fetchone()[0]
-            workers = _pool_workers()
+            workers = _workers_of(os.getpid())
             if done >= 2 and workers:
                 os.kill(workers[0], signal.SIGKILL)
                 killed.append(workers[0])

@@ -154,3 +154,26 @@ def test_cli_workers(cli, tmp_path):
         with zipfile.ZipFile(part) as z:
             photos = sum(i.compress_size for i in z.infolist() if i.filename.endswith(".jpg"))
         assert data["bytes_read"] >= photos
+
+
+def test_a_later_part_that_adds_an_album_restamps_the_thumbnail_and_its_size(tmp_path):
+    """A .tgz's video is thumbnailed by `thumbs`; a later part puts it in an album. The
+    cached thumbnail's record takes the album, and the size the mount shows follows it."""
+    from images import clip_bytes
+    from photofs.imaging.exif_record import read_record
+    video = clip_bytes(seed=3, seconds=2.0)
+    first, second = Takeout(), Takeout()
+    first.add("Photos from 2019/VID_1.mp4", video)
+    first.add("Photos from 2019/VID_1.mp4.json", sidecar("VID_1.mp4", ts(2019, 4, 9, 10)))
+    second.add("Holiday/VID_1.mp4", video)
+    second.add("Holiday/VID_1.mp4.json", sidecar("VID_1.mp4", ts(2019, 4, 9, 10)))
+    lib = new_library(tmp_path / "lib")
+    import_takeout(lib, [first.tgz(tmp_path / "a.tgz")], progress=False, workers=1)
+    make_thumbs(lib, progress=False, workers=1)
+    import_takeout(lib, [second.tgz(tmp_path / "b.tgz")], progress=False, workers=1)
+    (item,) = lib.catalog.items()
+    assert "Holiday" in item.albums and item.state == "thumbnailed"
+    data = lib.thumbs.get(item)
+    assert len(data) == item.thumb_size
+    assert "Holiday" in read_record(data)["albums"]
+    lib.close()

@@ -323,6 +323,12 @@ class _Batch:
             thumb = self.thumbs.get(item.source_id)
             if thumb is not None and item.id is not None:  # None: it joined a Google item, which has its own
                 _store_thumbnail(self.lib, item.id, thumb, self.summary)
+            elif item.id is not None and item.state == ItemState.THUMBNAILED:
+                # Merged into a photo thumbnailed before (more albums, another place): its cached
+                # thumbnail takes the new record, and the size the mount shows follows.
+                size = self.lib.thumbs.restamp(self.lib.catalog.get(item.id))
+                if size is not None:
+                    self.lib.catalog.set_thumb_size(item.id, size)
         self.thumbs.clear()
 
 

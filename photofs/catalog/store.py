@@ -149,13 +149,11 @@ class Catalog(SortStateStore, ProgressStore, FilesStore):
             yield [_from_row(r) for r in rows]
             last = rows[-1]["id"]
 
-    def count_items(self, weeks: tuple[int, int] | None = None, states: Iterable[ItemState] | None = None
-                    ) -> tuple[int, int]:
-        """(how many items, the sum of their sizes)."""
+    def size_of_items(self, weeks: tuple[int, int] | None = None, states: Iterable[ItemState] | None = None) -> int:
+        """The sum of the sizes of the items `items` would give."""
         where, args = _filter(None, weeks, states, None)
         with self._lock:
-            n, size = self._db.execute(f"SELECT count(*), coalesce(sum(size), 0) FROM items {where}", args).fetchone()
-        return n, size
+            return self._db.execute(f"SELECT coalesce(sum(size), 0) FROM items {where}", args).fetchone()[0]
 
     def source_fingerprints(self, source: str, prefix: str) -> dict[str, tuple[int, int | None, int | None, str]]:
         """source_id -> (id, size, mtime_ns, state) for ids under a prefix: what a re-scan compares against."""

@@ -105,7 +105,6 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
     root = nas_root(lib)
     cat, s = lib.catalog, lib.settings
     cluster = s.cluster_address if cluster is None else cluster
-    n, _ = cat.count_items(weeks)
     planned = cat.unverified_bytes(weeks)
     google: list[CopyTask] = []  # kept for this process (below); Google's quota bounds them
     swept: set[Path] = set()
@@ -150,7 +149,7 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
             tally.add(sum(f.size or 0 for f in task.files if not f.verified), result.bytes_read)
 
         stopped: list[PhotofsError] = []  # the NAS as a whole failed: what is in flight is still recorded
-        with open_pool(workers, cluster, n) as pool:
+        with open_pool(workers, cluster) as pool:
             for task, result, failed in pool.run(copy_item, local_tasks(), stop=lambda: bool(stopped),
                                                  read_ahead=lambda t: read_ahead_files(local_paths(t.item, t.files))):
                 if failed is not None:  # a worker died on it: the copy, if any, was never recorded

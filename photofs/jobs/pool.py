@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from photofs.errors import PhotofsError
 
 TASKS_PER_WORKER = 3  # in flight per worker: one decoding, the next ones' originals being read
-# Starting worker processes costs about a second; a job this small is quicker done here.
+# Starting worker processes costs about a second: a job of fewer tasks is quicker done here.
 SMALL_JOB = 16
 
 
@@ -53,11 +53,9 @@ class Pool:
     """Runs `fn(task)` for many tasks; yields (task, result, failed) as each finishes, in any
     order; `failed` is a `Failed` when no result came back, else None."""
 
-    def __init__(self, new_executor: Callable[[], Executor] | None, workers: int, where: str,
-                 small_here: bool = False):
+    def __init__(self, new_executor: Callable[[], Executor] | None, workers: int, small_here: bool = False):
         self.new_executor = new_executor  # None: run here, one after another
         self.workers = workers
-        self.where = where  # for the summary: "2 local processes", "a Dask cluster at ..."
         self.small_here = small_here  # a run of fewer than SMALL_JOB tasks runs here
 
     def run(self, fn: Callable, tasks: Iterable, stop: Callable[[], bool] = lambda: False,
@@ -67,14 +65,7 @@ class Pool:
         as a task is queued, so the disk fetches its original while the workers decode."""
         pending = _Lazy(tasks)
         self.read_ahead = read_ahead
-        if self.new_executor is not None and self.small_here and pending.fewer_than(SMALL_JOB):
-            executor, self.new_executor = self.new_executor, None
-            try:
-                yield from self.run(fn, pending, stop, read_ahead)
-            finally:
-                self.new_executor = executor
-            return
-        if self.new_executor is None:
+        if self.new_executor is None or (self.small_here and pending.fewer_than(SMALL_JOB)):
             for task in pending:
                 if stop():
                     return
@@ -201,21 +192,19 @@ def _reason(error: BaseException | None) -> Failed | None:
 
 
 @contextmanager
-def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None = None) -> Iterator[Pool]:
-    """Local processes (`workers`, default every core, or here when the job has fewer than
-    SMALL_JOB `tasks`; 1 runs here), or the Dask cluster at `cluster`."""
+def open_pool(workers: int | None = None, cluster: str = "") -> Iterator[Pool]:
+    """Local processes (`workers`; by default every core, or this process when a run has
+    fewer than SMALL_JOB tasks; 1 runs here), or the Dask cluster at `cluster`."""
     if cluster:
         with _dask_pool(cluster) as pool:
             yield pool
         return
-    if workers is None and tasks is not None and tasks < SMALL_JOB:
-        workers = 1
-    small_here = workers is None and tasks is None  # not known yet: the run looks at its first tasks
+    small_here = workers is None  # the run looks at its first tasks
     workers = workers or default_workers()
     if workers < 1:
         raise PhotofsError(f"--workers must be at least 1, got {workers}")
     if workers == 1:
-        yield Pool(None, 1, "1 process")
+        yield Pool(None, 1)
         return
     # Fresh interpreters (the parent has threads and an open catalog), children of this
     # process: their reads count in its /proc/self/io, which `scripts/bench.py` measures
@@ -223,7 +212,7 @@ def open_pool(workers: int | None = None, cluster: str = "", tasks: int | None =
     context = multiprocessing.get_context("spawn")
     yield Pool(lambda: ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
                                        initargs=(os.getpid(),)),
-               workers, f"{workers} local processes", small_here)
+               workers, small_here)
 
 
 @contextmanager
@@ -238,7 +227,7 @@ def _dask_pool(address: str) -> Iterator[Pool]:
         raise PhotofsError(f"cannot reach the Dask scheduler at {address}: {e}") from None
     try:
         threads = sum(client.nthreads().values()) or 1
-        yield Pool(lambda: client.get_executor(pure=False), threads, f"a Dask cluster at {address} ({threads} threads)")
+        yield Pool(lambda: client.get_executor(pure=False), threads)
     finally:
         client.close()
 

@@ -41,7 +41,7 @@ def make_thumbs(lib: LibraryFolder, weeks: tuple[int, int] | None = None, progre
 def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, workers, cluster: str, said) -> None:
     cat, store, s = lib.catalog, lib.thumbs, lib.settings
     states = [ItemState.INDEXED, ItemState.THUMBNAILED]
-    n, nbytes = cat.count_items(weeks, states)
+    nbytes = cat.size_of_items(weeks, states)  # the bar's total
     google: list[ThumbTask] = []  # kept for this process (below); they are few: Google's quota bounds them
 
     def local_tasks():
@@ -83,7 +83,7 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
         tally.add(item.size or 0, result.bytes_read)
 
     with Tally("thumbnails", nbytes, progress) as tally:
-        with open_pool(workers, cluster, n) as pool:
+        with open_pool(workers, cluster) as pool:
             for task, result, failed in pool.run(make_one, local_tasks(), read_ahead=_read_ahead):
                 if failed is None:
                     record(task, result)

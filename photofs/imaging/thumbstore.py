@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 import diskcache
 import piexif
 
-from photofs.domain.items import Item, ItemFile
+from photofs.domain.items import Item, ItemFile, ItemState
 from photofs.imaging.exif_record import exif_bytes, insert_exif
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail, video_still_thumbnail
 
@@ -51,6 +51,10 @@ class ThumbStore:
 
     def has(self, item: Item) -> bool:
         return self.key(item) in self.cache
+
+    def is_done(self, item: Item) -> bool:
+        """The item's thumbnail work is done: hashes in the catalog, thumbnail in the cache."""
+        return item.state == ItemState.THUMBNAILED and bool(item.dihedral) and self.has(item)
 
     def make(self, item: Item, original: bytes | None = None, frame: bytes | None = None) -> tuple[bytes, Thumbnail]:
         """Build the thumbnail (with its EXIF record) and store it; returns (its bytes, what was computed).

@@ -133,8 +133,7 @@ def _archive(lib, weeks, progress, workers, cluster, thumbnails, summary, said) 
                     continue
                 folder = destination_folder(lib, item)
                 sweep(root / folder)
-                wants_thumb = thumbnails and item.state != ItemState.ERROR and not (
-                    item.state == ItemState.THUMBNAILED and item.dihedral and lib.thumbs.has(item))
+                wants_thumb = thumbnails and item.state != ItemState.ERROR and not lib.thumbs.is_done(item)
                 task = CopyTask(item, tuple(files), str(root), str(folder), wants_thumb, s.thumbnail_size, s.max_pixels)
                 if source_of(item).kind == "google":
                     google.append(task)

@@ -23,9 +23,6 @@ from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.library_folder import open_seekable
 from photofs.sources import read_original
 
-CHUNK = 1 << 20
-
-
 @dataclass(frozen=True)
 class ThumbTask:
     item: Item
@@ -58,8 +55,10 @@ def _make_one(task: ThumbTask, lib) -> ThumbResult:
     try:
         if item.kind == "video":  # never held in memory: hashed as it streams, then a few frames read
             with open_seekable(lib, item, list(task.files)) as fp:
-                sha, size = (None, 0) if item.sha256 else hash_through(fp)
-                fp.seek(0)
+                sha, size = None, 0
+                if not item.sha256:
+                    sha, size = hashlib.file_digest(fp, "sha256").hexdigest(), fp.tell()
+                    fp.seek(0)
                 thumb = make_thumbnail(fp, task.long_side, task.max_pixels, item.kind)
             return ThumbResult(thumb, size, sha)
         if item.kind == "raw" and item.sha256:  # hashed already: LibRaw reads just the preview from the file
@@ -75,11 +74,3 @@ def _make_one(task: ThumbTask, lib) -> ThumbResult:
     except (OSError, PhotofsError) as e:
         return ThumbResult(unreachable=str(getattr(e, "strerror", None) or e))
 
-
-def hash_through(fp) -> tuple[str, int]:
-    """(SHA-256, size) of what is left to read of `fp`, read in chunks."""
-    h, size = hashlib.sha256(), 0
-    while chunk := fp.read(CHUNK):
-        h.update(chunk)
-        size += len(chunk)
-    return h.hexdigest(), size

@@ -48,7 +48,7 @@ def _make_thumbs(lib: LibraryFolder, weeks, progress, summary: JobSummary, worke
         """The tasks of local items, a catalog batch at a time: the pass never holds them all."""
         for batch in cat.item_batches(weeks=weeks, states=states):
             for item in batch:
-                if item.state == ItemState.THUMBNAILED and item.dihedral and store.has(item):
+                if store.is_done(item):
                     summary.counts["already done"] += 1
                     tally.skip(item.size or 0)
                     continue

@@ -36,7 +36,6 @@ from photofs.sources.registry import open_file, read_all, source_of
 
 TMP_PREFIX = ".photofs-tmp-"
 CHUNK = 1 << 20
-MAX_KEPT = 512 * 2**20  # an original kept in memory for its thumbnail; a longer video is read again from its copy
 HOST = socket.gethostname().replace("-", "_")[:40]
 STALE = 24 * 3600  # a temporary file of another machine's run, untouched this long, is a dead run's
 
@@ -200,7 +199,7 @@ def _stem(name: str) -> str:
 
 class Kept:
     """The original's bytes, kept as they stream by, for its thumbnail: read once, used
-    twice. Past MAX_KEPT (a long video) nothing is kept."""
+    twice. Past the bytes a photo may have (MAX_ORIGINAL_BYTES) nothing is kept."""
 
     def __init__(self, data: bytes | None = None):
         self.parts = [data] if data is not None else []
@@ -209,13 +208,13 @@ class Kept:
 
     def add(self, chunk: bytes) -> None:
         self.size += len(chunk)
-        if self.size <= MAX_KEPT:
+        if self.size <= MAX_ORIGINAL_BYTES:
             self.parts.append(chunk)
         else:
             self.parts = []
 
     def data(self) -> bytes | None:
-        return b"".join(self.parts) if self.parts and self.size <= MAX_KEPT else None
+        return b"".join(self.parts) if self.parts and self.size <= MAX_ORIGINAL_BYTES else None
 
 
 class _Checked:

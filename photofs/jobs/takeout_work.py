@@ -23,10 +23,9 @@ from photofs.imaging.decoder_log import caught_messages
 from photofs.imaging.metadata import HeaderMetadata, read_media_header
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.jobs.bytes_read import thread_rchar
+from photofs.sources import MAX_ORIGINAL_BYTES
 from photofs.sources.takeout.containers import BadContainer, BadMember, Container, TarContainer, digest
 from photofs.sources.takeout.reader import open_part
-
-MAX_PHOTO_BYTES = 512 * 2**20  # a still is held in memory to decode it; larger is refused
 
 
 @dataclass(frozen=True)
@@ -90,7 +89,7 @@ def _read_into(out: PartRead, container: Container, task: ReadTask) -> None:
 def _read_one(container: Container, member: str, chunks, kind: str, task: ReadTask) -> MemberRead:
     video = kind == "video"  # a video is never held in memory: its header is read from the part
     try:
-        sha, size, data = digest(chunks, 0 if video else MAX_PHOTO_BYTES)
+        sha, size, data = digest(chunks, 0 if video else MAX_ORIGINAL_BYTES)  # a still is held in memory to decode
     except BadMember as e:
         return MemberRead(member, unreadable=str(e))
     read = MemberRead(member, sha, size)

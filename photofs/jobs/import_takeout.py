@@ -17,12 +17,9 @@ and locations. Re-running skips members already indexed.
 from __future__ import annotations
 
 import mimetypes
-import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from tqdm.auto import tqdm  # notebook-aware: a widget in Jupyter, a bar on a terminal
 
 from photofs.domain.items import Item, ItemFile, ItemState, Place
 from photofs.domain.media import ROLE_ORIGINAL, extension, group_folder
@@ -31,7 +28,7 @@ from photofs.imaging.decoder_log import decoder_messages
 from photofs.imaging.thumbnail import Thumbnail
 from photofs.jobs.capture_time import place_capture_time
 from photofs.jobs.pool import in_task_order, open_pool
-from photofs.jobs.summary import JobSummary
+from photofs.jobs.summary import JobSummary, Tally
 from photofs.jobs.takeout_work import MemberRead, ReadTask, Wanted, read_members
 from photofs.library_folder import LibraryFolder
 from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, TarContainer, check_name,
@@ -217,35 +214,38 @@ def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summa
             loc = folder.media[group.shown]
             companions = [(role, folder.media[n]) for role, n in group.files[1:]]
             work[loc.container][loc.member.name] = (path, group.shown, group.files[0][0], group.kind, companions)
-    bar = tqdm(total=sum(len(w) for w in work.values()), desc="takeout", unit=" members",
-               disable=None if progress is None else not progress)
+    size = {(loc.container, loc.member.name): loc.member.size or 0
+            for folder in folders.values() for loc in folder.media.values()}
+    tally = Tally("takeout", sum(size[(c, m)] for c, members in work.items() for m in members), progress)
     tasks, part_of = [], {}
     for container, members in work.items():
         known = cat.known_members(str(container.path))
         todo = sorted(m for m in members if m not in known)
         summary.counts["already indexed"] += len(members) - len(todo)
-        bar.update(len(members) - len(todo))
+        tally.skip(sum(size[(container, m)] for m in members if m in known))
         part_of[str(container.path)] = container
         wanted = [Wanted(m, members[m][3]) for m in todo]
         # A tar is read front to back: one task reads the whole part. A zip or a folder: one task a member.
         runs = [wanted] if isinstance(container, TarContainer) else [[w] for w in wanted]
         tasks += [ReadTask(str(container.path), tuple(r), s.thumbnail_size, s.max_pixels) for r in runs if r]
-    batch, tally, broken = _Batch(lib, summary, ledger), _Tally(), set()
-    with open_pool(workers, cluster) as pool:
+    batch, broken = _Batch(lib, summary, ledger), set()
+    with tally, open_pool(workers, cluster) as pool:
         current = None
         for task, result, failed in in_task_order(tasks, pool.run(read_members, tasks)):
             container, members = part_of[task.part], work[part_of[task.part]]
             if container is not current:  # each part's items are written before the next part's
                 batch.write()
                 current = container
+            planned = sum(size[(container, w.member)] for w in task.wanted)
             if failed is not None:
                 _not_read(container, task, failed, summary, ledger)
-                bar.update(len(task.wanted))
+                tally.skip(planned)
                 continue
             said.elsewhere += result.said
-            tally.add(len(result.reads), result.rchar)
+            # Linux counts what the task read; elsewhere the members' own sizes stand in.
+            read_bytes = result.rchar if result.rchar is not None else sum(r.size for r in result.reads)
+            tally.add(planned, read_bytes, photos=len(result.reads))
             for read in result.reads:
-                bar.update()
                 path, name, role, kind, companions = members[read.member]
                 if read.unreadable is not None:
                     summary.counts["unreadable members"] += 1
@@ -260,7 +260,6 @@ def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summa
                 summary.counts["unreadable parts"] += 1
                 summary.problem(str(container.path), f"{result.broken}; what was read before is kept")
     batch.write()
-    bar.close()
     summary.rates.update(tally.rates())
     summary.bytes_read = tally.bytes
 
@@ -276,26 +275,6 @@ def _not_read(container: Container, task: ReadTask, failed, summary: JobSummary,
         summary.counts["unreadable members"] += 1
         summary.problem(f"{container.path.name}:{wanted.member}", failed.reason)
         ledger.add((container, wanted.member), "error", detail=failed.reason)
-
-
-class _Tally:
-    """Members and bytes read so far, for the summary: what the pass really did."""
-
-    def __init__(self):
-        self.start, self.members = time.monotonic(), 0
-        self.bytes: int | None = None  # None: the system counted no reads (not Linux)
-
-    def add(self, members: int, nbytes: int | None) -> None:
-        self.members += members
-        if nbytes is not None:
-            self.bytes = (self.bytes or 0) + nbytes
-
-    def rates(self) -> dict[str, float]:
-        s = max(time.monotonic() - self.start, 1e-6)
-        rates = {"members/s": round(self.members / s, 1)} if self.members else {}
-        if self.members and self.bytes is not None:
-            rates["MB/s"] = round(self.bytes / 1e6 / s, 1)
-        return rates
 
 
 class _Batch:

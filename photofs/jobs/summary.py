@@ -60,9 +60,9 @@ class Tally:
     def __exit__(self, *exc) -> None:
         self.bar.close()
 
-    def add(self, planned: int, read: int) -> None:
-        """One photo done: `planned` its bytes as the catalog knows them, `read` what was read."""
-        self.photos += 1
+    def add(self, planned: int, read: int, photos: int = 1) -> None:
+        """Photos done: `planned` their bytes as the catalog knows them, `read` what was read."""
+        self.photos += photos
         self.bytes += read
         self.bar.set_postfix_str(f"{self.photos:,} photos, {self.photos / self.elapsed():,.1f} photos/s", refresh=False)
         self.bar.update(planned)

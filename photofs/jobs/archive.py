@@ -181,10 +181,10 @@ def _record(lib: LibraryFolder, root: Path, task: CopyTask, result: CopyResult, 
     complete = False
     for c in result.copied:
         complete = cat.set_file_archived(item.id, c.role, c.name, c.nas_path, c.sha256, c.size)
-    e = result.error
+    e, current = result.error, cat.get(item.id)  # with the hashes and copies just recorded
     if result.copied:  # the record beside the shown file names every file's hash, now known
         try:
-            _write_record(Path(result.copied[0].nas_path), cat.get(item.id), cat.files(item.id))
+            _write_record(Path(result.copied[0].nas_path), current, cat.files(item.id))
         except OSError as record_error:
             e = e or record_error
     if isinstance(e, SourceError):
@@ -200,7 +200,6 @@ def _record(lib: LibraryFolder, root: Path, task: CopyTask, result: CopyResult, 
     summary.counts["archived"] += 1
     if len(result.copied) > 1:
         summary.counts["of them with more than one file"] += 1
-    current = cat.get(item.id)
     if result.thumb is not None:  # read once: the thumbnail came from the bytes just copied
         data = lib.thumbs.put(current, result.thumb)
         t = result.thumb

@@ -131,6 +131,28 @@ def test_a_full_nas_stops_with_nothing_half_written(nas_lib, tmp_path):
         subprocess.run(["umount", str(small)], capture_output=True)
 
 
+def test_a_nas_that_fills_while_a_record_is_written_leaves_no_temporary_file(nas_lib, monkeypatch):
+    """The record beside a copy is written last: if the NAS fills just then, its
+    temporary file goes too (a CI run once found one left behind)."""
+    lib, nas = nas_lib
+    real_replace = os.replace
+
+    def full_at_the_record(src, dst):
+        if str(dst).endswith(".photofs.json"):
+            raise OSError(28, "No space left on device", str(dst))
+        return real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", full_at_the_record)
+    with pytest.raises(PhotofsError, match="the NAS is full"):
+        archive(lib, progress=False, workers=1)
+    assert not list(nas.rglob(TMP_PREFIX + "*"))
+    monkeypatch.setattr(os, "replace", real_replace)
+    archive(lib, progress=False)  # the next run writes the record it missed
+    for item in lib.catalog.items():
+        copy = Path(item.nas_path)
+        assert json.loads(copy.with_name(copy.name + ".photofs.json").read_text())["sha256"] == item.nas_sha256
+
+
 def test_kill_9_mid_archive_then_resume(nas_lib, originals):
     lib, nas = nas_lib
     originals = {sha(p) for p in originals.rglob("*") if p.is_file()}

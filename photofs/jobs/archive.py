@@ -238,8 +238,11 @@ def _write_record(final: Path, item: Item, files: list[ItemFile]) -> None:
     data = (json.dumps(record, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     side = _record_path(final)
     tmp = final.with_name(f"{TMP_PREFIX}{HOST}-{os.getpid()}-record.json")  # a dead run's is cleared like a copy's
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, side)  # ours alone: replacing an older record of the same copy is right
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, side)  # ours alone: replacing an older record of the same copy is right
+    finally:
+        tmp.unlink(missing_ok=True)  # a full NAS must not leave a half-written record behind

@@ -16,6 +16,7 @@ from photofs.imaging.thumbstore import ThumbStore
 from photofs.settings import SETTINGS_FILE, Settings
 from photofs.sources import read_original
 from photofs.sources.registry import open_file
+from photofs.sources.takeout.tar_index import keep_indexes_in
 
 
 class LibraryFolder:
@@ -25,6 +26,7 @@ class LibraryFolder:
             raise NoLibrary(self.path)
         self.settings = Settings.load(self.path)
         self.calendar = self.settings.calendar()
+        keep_indexes_in(self.index_path / "parts")  # where a .tgz part's members start (a seek, not a scan)
 
     @classmethod
     def create(cls, path: Path | str, settings: Settings) -> "LibraryFolder":

@@ -412,6 +412,7 @@ def main() -> int:
         bench_archive(root, 4 if a.quick else 8, 16 if a.quick else 64, 0.5 if a.quick else 4)
         bench_first_pass.bench_first_pass(root, 8 if a.quick else 160)
         bench_read_once_takeout.bench_takeout_read_once(root, photos=16 if a.quick else 60)
+        bench_read_once_takeout.bench_tgz_archive(root, photos=16 if a.quick else 60)
         if not a.quick:
             bench_takeout(root, 100_000)
         lib, planted = synthetic_library(root, 20_000, burst=1900)  # the VFS figures at desk size

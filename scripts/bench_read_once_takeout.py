@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""The read-once figure over a Google Takeout (issue 18): bytes read by `import-takeout`
-then `thumbs`, per photo, against the photos' own size. Prints one JSON line, as the
-figures of scripts/bench.py do.
+"""The read-once figures over a Google Takeout (issue 18): bytes read by `import-takeout`
+then `thumbs`, per photo, against the photos' own size; and bytes read from the part by
+`archive`, per photo, from a `.tgz` against the same photos in a zip. Prints JSON lines,
+as the figures of scripts/bench.py do.
 
     python scripts/bench_read_once_takeout.py            # 60 photos of about 1 MB, every core
 
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import io
 import sys
+import tarfile
 import tempfile
 import zipfile
 from pathlib import Path
@@ -24,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench import emit  # noqa: E402
+from photofs.jobs.archive import archive  # noqa: E402
 from photofs.jobs.bytes_read import process_rchar  # noqa: E402
 from photofs.jobs.import_takeout import import_takeout  # noqa: E402
 from photofs.jobs.pool import default_workers  # noqa: E402
@@ -31,6 +34,7 @@ from photofs.jobs.sample_photos import exif_for, scene  # noqa: E402
 from photofs.jobs.thumbs import make_thumbs  # noqa: E402
 from photofs.library_folder import LibraryFolder  # noqa: E402
 from photofs.settings import Settings  # noqa: E402
+from photofs.sources.takeout.tar_index import restart_spacing  # noqa: E402
 
 
 def _photos(n: int, size: tuple[int, int]) -> dict[str, bytes]:
@@ -40,6 +44,14 @@ def _photos(n: int, size: tuple[int, int]) -> dict[str, bytes]:
         scene(1000 + i, size).save(buf, "JPEG", quality=92, exif=exif_for(None))
         out[f"Photos from 2020/IMG_{i:05d}.jpg"] = buf.getvalue()
     return out
+
+
+def _full_and_half(photos: int, size: tuple[int, int]):
+    """A full set, its first half, and the bytes between them: figures per photo are the
+    difference, so start-up and fixed costs cancel out."""
+    full = _photos(photos, size)
+    half = dict(list(full.items())[: photos // 2])
+    return full, half, sum(map(len, full.values())) - sum(map(len, half.values()))
 
 
 def _read_over(root: Path, name: str, photos: dict[str, bytes], workers: int) -> int:
@@ -65,15 +77,67 @@ def bench_takeout_read_once(root: Path, photos: int = 60, size: tuple[int, int] 
         print("read-once over a Takeout: skipped (no /proc/self/io here)", file=sys.stderr)
         return
     workers = workers or default_workers()
-    full = _photos(photos, size)
-    half = dict(list(full.items())[: photos // 2])
+    full, half, nbytes = _full_and_half(photos, size)
     read = _read_over(root, "full", full, workers) - _read_over(root, "half", half, workers)
-    nbytes = sum(map(len, full.values())) - sum(map(len, half.values()))
     emit("bytes read per photo over a Takeout (import-takeout, then thumbs)", read / nbytes, "x its size", 1.0,
          "each member's bytes read once", photos=photos, photo_kb=round(nbytes / (photos - photos // 2) / 1024),
          workers=workers, was=2.006, target=1.05)
 
 
+def _part(root: Path, form: str, photos: dict[str, bytes]) -> Path:
+    if form == "zip":
+        part = root / "takeout.zip"
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as z:
+            for member, data in photos.items():
+                z.writestr(f"Takeout/Google Photos/{member}", data)
+        return part
+    part = root / "takeout.tgz"
+    with tarfile.open(part, "w:gz", compresslevel=6) as t:
+        for member, data in photos.items():
+            info = tarfile.TarInfo(f"Takeout/Google Photos/{member}")
+            info.size = len(data)
+            t.addfile(info, io.BytesIO(data))
+    return part
+
+
+def _archive_reads(root: Path, form: str, photos: dict[str, bytes], workers: int) -> int:
+    """rchar of `archive` over a fresh import of `photos`, less the read-back of the copies
+    that verifies them: what the archive read from the part."""
+    root.mkdir()
+    (root / "nas").mkdir()
+    part = _part(root, form, photos)
+    lib = LibraryFolder.create(root / "lib", Settings(birth_date="1980-01-01", time_zone="UTC", nas_path=str(root / "nas")))
+    import_takeout(lib, [part], progress=False, workers=workers)
+    before = process_rchar()
+    done = archive(lib, progress=False, workers=workers)
+    read = process_rchar() - before
+    copies = sum(p.stat().st_size for p in (root / "nas").rglob("*") if p.is_file() and not p.name.endswith(".json"))
+    if done.counts["archived"] != len(photos):
+        print(f"warning: archived {done.counts['archived']} of {len(photos)}", file=sys.stderr)
+    lib.close()
+    return read - copies
+
+
+def bench_tgz_archive(root: Path, photos: int = 60, size: tuple[int, int] = (1800, 1350),
+                      workers: int | None = None) -> None:
+    """A .tgz member is a seek once the part is indexed (tar_index.py): one pass to make the
+    restart points, then a restart spacing and the photo for each. Before, each was a scan
+    of the part from its start: half the part per photo on average."""
+    if process_rchar() is None:
+        print("archive from a .tgz: skipped (no /proc/self/io here)", file=sys.stderr)
+        return
+    workers = workers or default_workers()
+    full, half, nbytes = _full_and_half(photos, size)
+    per = {form: (_archive_reads(root / f"archive-{form}-full", form, full, workers)
+                  - _archive_reads(root / f"archive-{form}-half", form, half, workers)) / nbytes
+           for form in ("zip", "tgz")}
+    emit("bytes read from the part per photo archived, from a .tgz", per["tgz"], "x its size", per["zip"],
+         "the same photos archived from a zip", photos=photos, photo_kb=round(nbytes / (photos - photos // 2) / 1024),
+         spacing_kib=restart_spacing(sum(map(len, full.values()))) // 1024, workers=workers,
+         was=f"a scan of the part for each: about {photos / 2:.0f}x")
+
+
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         bench_takeout_read_once(Path(tmp))
+        bench_tgz_archive(Path(tmp))

@@ -31,7 +31,7 @@ from photofs.jobs.pool import in_task_order, open_pool
 from photofs.jobs.summary import JobSummary, Tally
 from photofs.jobs.takeout_work import MemberRead, ReadTask, Wanted, read_members
 from photofs.library_folder import LibraryFolder
-from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, TarContainer, check_name,
+from photofs.sources.takeout.containers import (BadContainer, BadMember, Container, Member, check_name,
                                                 open_container)
 from photofs.sources.takeout.layout import FolderKind, PhotosTree, folder_kind
 from photofs.sources.takeout.sidecar_match import find_sidecar, sidecar_stem, unedited
@@ -226,7 +226,7 @@ def _index_media(lib: LibraryFolder, folders: dict[str, Folder], by_title, summa
         part_of[str(container.path)] = container
         wanted = [Wanted(m, members[m][3]) for m in todo]
         # A tar is read front to back: one task reads the whole part. A zip or a folder: one task a member.
-        runs = [wanted] if isinstance(container, TarContainer) else [[w] for w in wanted]
+        runs = [[w] for w in wanted] if container.seeks else [wanted]
         tasks += [ReadTask(str(container.path), tuple(r), s.thumbnail_size, s.max_pixels) for r in runs if r]
     batch, broken = _Batch(lib, summary, ledger), set()
     with tally, open_pool(workers, cluster) as pool:

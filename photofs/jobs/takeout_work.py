@@ -24,7 +24,7 @@ from photofs.imaging.metadata import HeaderMetadata, read_media_header
 from photofs.imaging.thumbnail import Thumbnail, make_thumbnail
 from photofs.jobs.bytes_read import thread_rchar
 from photofs.sources import MAX_ORIGINAL_BYTES
-from photofs.sources.takeout.containers import BadContainer, BadMember, Container, TarContainer, digest
+from photofs.sources.takeout.containers import BadContainer, BadMember, Container, digest
 from photofs.sources.takeout.reader import open_part
 
 
@@ -98,10 +98,10 @@ def _read_one(container: Container, member: str, chunks, kind: str, task: ReadTa
         if not video:
             read.header = read_media_header(data, kind, task.max_pixels, name)
             read.thumb = make_thumbnail(data, task.long_side, task.max_pixels, kind)
-        elif not isinstance(container, TarContainer):
+        elif container.seeks:
             read.header, read.thumb = _video_from_the_part(container, member, name, task)
-        # A tar would be read again from its start for each: there the sidecar says what is
-        # known, and `thumbs` reads the frames.
+        # In a tar's one pass the video cannot be sought: there the sidecar says what is
+        # known, and `thumbs` reads the frames (by a seek, once the part is indexed).
     except BadImage as e:
         read.bad = " ".join(str(e).split())
     return read

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 
+from photofs.sources.takeout.tar_index import TarBroken, seekable_tar
+
 MAX_MEMBER_BYTES = 64 * 2**30     # larger than any photo or video a phone makes
 MAX_RATIO = 1000                  # a compression ratio beyond this is a bomb, not a JPEG
 CHUNK = 1 << 20
@@ -66,6 +68,7 @@ def open_container(path: Path) -> "Container":
 
 class Container:
     path: Path
+    seeks = True  # a member can be read on its own at once, without reading the part up to it
 
     def members(self) -> Iterator[Member]:
         raise NotImplementedError
@@ -145,17 +148,30 @@ class ZipContainer(Container):
 
 
 class TarContainer(Container):
-    """A tar is read front to back: `stream` is one pass; `read` of one member scans for it."""
+    """A tar is read front to back: `stream` is one pass over the part. A plain or gzipped
+    one (every Takeout `.tgz`) is made seekable too (tar_index.py), so `open` of one member is
+    a seek, not a scan of the part; another compression is scanned from its start each time."""
+
+    seeks = False  # the first member read alone costs a pass over the part (to index it)
 
     def __init__(self, path: Path):
         self.path = path
         try:
             with tarfile.open(path, "r:*") as tar:
                 tar.next()
+            self.seekable = seekable_tar(path)
         except (tarfile.TarError, OSError, EOFError) as e:
             raise BadContainer(f"not a readable tar ({e}); re-download this part") from None
 
     def members(self) -> Iterator[Member]:
+        if self.seekable is not None:
+            try:
+                table = self.seekable.table()
+            except TarBroken as e:  # the members before the break are still given
+                yield from (Member(name, size) for name, (_, size) in self.seekable.known().items())
+                raise BadContainer(str(e)) from None
+            yield from (Member(name, size) for name, (_, size) in table.items())
+            return
         try:
             with tarfile.open(self.path, "r|*") as tar:
                 for info in tar:
@@ -166,26 +182,37 @@ class TarContainer(Container):
 
     def stream(self, names: set[str]):
         try:
+            if self.seekable is not None:
+                for name, chunks in self.seekable.stream(names):
+                    _check_size(self.seekable.known()[name][1])
+                    yield name, _guarded(chunks)
+                return
             with tarfile.open(self.path, "r|*") as tar:
                 for info in tar:
                     if info.isfile() and info.name in names:
-                        if info.size > MAX_MEMBER_BYTES:
-                            raise BadMember(f"declares {info.size:,} bytes: refused")
+                        _check_size(info.size)
                         f = tar.extractfile(info)
                         yield info.name, _guarded(iter(lambda: f.read(CHUNK), b""))
+        except TarBroken as e:
+            raise BadContainer(str(e)) from None
         except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
             raise BadContainer(f"is truncated or corrupt ({e}); re-download this part") from None
 
     def open(self, name: str) -> BinaryIO:
-        """A tar is read from the front: the member is found by a scan, then streamed."""
+        """The member, found by a seek (or, for an unusual compression, by a scan), then streamed."""
         try:
+            if self.seekable is not None:
+                f = self.seekable.open(name)
+                _check_size(self.seekable.known()[name][1])
+                return f
             tar = tarfile.open(self.path, "r:*")
             info = tar.getmember(name)
-            if info.size > MAX_MEMBER_BYTES:
-                raise BadMember(f"declares {info.size:,} bytes: refused")
+            _check_size(info.size)
             f = tar.extractfile(info)
         except KeyError:
             raise BadMember("is no longer in this part") from None
+        except TarBroken as e:
+            raise BadContainer(str(e)) from None
         except (tarfile.TarError, OSError, EOFError, zlib.error) as e:
             raise BadContainer(f"is truncated or corrupt ({e}); re-download this part") from None
         if f is None:
@@ -193,6 +220,18 @@ class TarContainer(Container):
         return f
 
     def read(self, name: str, limit: int) -> bytes:
+        if self.seekable is not None:
+            try:
+                data = self.seekable.sidecar(name)
+            except TarBroken as e:
+                raise BadContainer(str(e)) from None
+            if data is not None and len(data) <= limit:
+                return data
+            with self.open(name) as f:
+                data = _guarded_read(f, limit + 1)
+            if len(data) > limit:
+                raise BadMember(f"is more than the {limit:,} bytes allowed for it")
+            return data
         for found, chunks in self.stream({name}):
             data = bytearray()
             for chunk in chunks:
@@ -201,6 +240,18 @@ class TarContainer(Container):
                     raise BadMember(f"is more than the {limit:,} bytes allowed for it")
             return bytes(data)
         raise BadMember("is no longer in this part")
+
+
+def _check_size(size: int) -> None:
+    if size > MAX_MEMBER_BYTES:
+        raise BadMember(f"declares {size:,} bytes: refused")
+
+
+def _guarded_read(f: BinaryIO, n: int) -> bytes:
+    try:
+        return f.read(n)
+    except OSError as e:
+        raise BadContainer(str(e)) from None
 
 
 class FolderContainer(Container):

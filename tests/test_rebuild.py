@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -78,6 +79,7 @@ def test_reconcile_originals_with_the_catalog(nas_lib, tmp_path, capsys):
     items = lib.catalog.items()
     # The catalog forgets its NAS copies (a restored backup), the NAS gains and loses files.
     lib.catalog._db.execute("UPDATE items SET nas_path=NULL, nas_sha256=NULL, nas_size=NULL")
+    lib.catalog._db.execute("UPDATE files SET nas_path=NULL, nas_sha256=NULL, nas_size=NULL, verified_at=NULL")
     gone = next(i for i in items if i.original_name == "portrait.jpg")
     os.unlink(gone.nas_path)
     edited_src = next(i for i in items if i.original_name == "IMG_20190415_1004.jpg")
@@ -93,3 +95,40 @@ def test_reconcile_originals_with_the_catalog(nas_lib, tmp_path, capsys):
     assert any("stranger.jpg: not in the catalog" in p for p in result["problems"])
     restored = [i for i in lib.catalog.items() if i.nas_sha256]
     assert len(restored) == len(items) - 2  # only byte-identical files count as verified copies
+
+
+def test_reconcile_records_every_file_of_an_item_and_hashes_originals_never_hashed(tmp_path, capsys):
+    """A camera folder copied to the NAS by hand, then indexed by add-folder, which reads
+    headers only. rebuild --originals records each file's copy on its own (a Live Photo's
+    video, a RAW twin too), comparing it with its original hashed where it lies; a file
+    left out of the copy is reported by name and keeps its item from counting as archived."""
+    from conftest import BIRTH, ZONE
+    from photofs.jobs.add_folder import add_folder
+    from photofs.settings import Settings
+    from images import jpeg_bytes
+    from test_nothing_left_behind import camera_folder, sha
+    taken = camera_folder(tmp_path / "DCIM")
+    nas = tmp_path / "nas"
+    shutil.copytree(tmp_path / "DCIM", nas / "2019")
+    (nas / "2019" / "IMG_1234.MOV").unlink()  # one video half never copied
+    (nas / "stranger.jpg").write_bytes(jpeg_bytes(seed=777))  # and nothing has a thumbnail to compare it with
+    lib = LibraryFolder.create(tmp_path / "lib", Settings(birth_date=BIRTH, time_zone=ZONE, nas_path=str(nas)))
+    add_folder(lib, tmp_path / "DCIM", progress=False)
+    catalog = {i.original_name: (i, lib.catalog.files(i.id)) for i in lib.catalog.items()}
+    assert len(catalog) > 5 and any(len(fs) > 1 for _, fs in catalog.values())
+    assert not any(f.sha256 for _, fs in catalog.values() for f in fs)  # headers only: nothing hashed yet
+    result = CLI(capsys, lib.path).json("rebuild", "--originals", nas)
+    counts = result["counts"]
+    assert counts["files in the catalog only"] == 1 and counts["on the NAS only"] == 1
+    assert any("stranger.jpg: not in the catalog" in p for p in result["problems"])
+    assert any("IMG_1234.MOV: the motion file of item" in p for p in result["problems"])
+    for name, (item, _) in catalog.items():
+        now = lib.catalog.files(item.id)
+        for f in now:
+            if f.name == "IMG_1234.MOV":
+                assert f.nas_sha256 is None
+            else:
+                assert f.nas_sha256 == f.sha256 == sha(taken[f.name]) and Path(f.nas_path) == nas / "2019" / f.name
+        archived = lib.catalog.get(item.id).nas_sha256 is not None
+        assert archived == (name != "IMG_1234.HEIC"), name
+    lib.close()

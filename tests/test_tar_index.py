@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import tarfile
 import threading
@@ -22,7 +23,7 @@ from photofs.library_folder import LibraryFolder
 from photofs.settings import Settings
 from photofs.sources.takeout import reader
 from photofs.sources.takeout.containers import BadContainer, open_container
-from photofs.sources.takeout.tar_index import INDEX_ENV, TarBroken, restart_spacing, seekable_tar
+from photofs.sources.takeout.tar_index import INDEX_ENV, TarBroken, prune_indexes, restart_spacing, seekable_tar
 from takeout_builder import Takeout, sidecar, ts
 
 
@@ -234,3 +235,29 @@ def test_workers_that_want_the_same_part_at_once_make_its_restart_points_once(pa
 
     at_once(worker, 4)
     assert not wrong and made == [1]
+
+
+def test_indexes_of_parts_deleted_or_rewritten_are_pruned_and_an_offline_nas_keeps_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv(INDEX_ENV, str(tmp_path / "parts"))
+    photos = {f"Takeout/Google Photos/x/IMG_{n}.jpg": noise(60_000, n) for n in range(5)}
+    kept, rewritten, deleted = (tgz(tmp_path / f"takeout-00{k}.tgz", photos) for k in (1, 2, 3))
+    (tmp_path / "nas").mkdir()
+    offline = tgz(tmp_path / "nas" / "takeout-004.tgz", photos)
+    for part in (kept, rewritten, deleted, offline):
+        with seekable_tar(part).open(next(iter(photos))) as f:  # its table and its restart points
+            f.read()
+    assert len(list((tmp_path / "parts").glob("*.members.json"))) == 4
+    tgz(rewritten, dict(list(photos.items())[:2]))
+    os.utime(rewritten, ns=(1, 1))
+    deleted.unlink()
+    os.rename(tmp_path / "nas", tmp_path / "nas-unmounted")
+    assert prune_indexes(tmp_path / "parts") == 2
+    left = {json.loads(p.read_text())["part"] for p in (tmp_path / "parts").glob("*.members.json")}
+    assert left == {str(kept), str(offline)}
+    assert len(list((tmp_path / "parts").glob("*.gzidx"))) == 2  # the restart points went with their tables
+    import photofs.sources.takeout.tar_index as tar_index
+    made = []
+    monkeypatch.setattr(tar_index.SeekableTar, "_make_points", lambda self: made.append(1))
+    with seekable_tar(kept).open(list(photos)[-1]) as f:  # what is left still serves, as it was
+        assert f.read() == list(photos.values())[-1]
+    assert not made

@@ -36,6 +36,7 @@ from photofs.sources.takeout.containers import (BadContainer, BadMember, Contain
 from photofs.sources.takeout.layout import FolderKind, PhotosTree, folder_kind
 from photofs.sources.takeout.sidecar_match import find_sidecar, sidecar_stem, unedited
 from photofs.sources.takeout.sidecars import ALBUM, MEDIA, SidecarMeta, album_title, json_kind, parse_json, read_sidecar
+from photofs.sources.takeout.tar_index import prune_indexes
 from photofs.sources.takeout.titles import safe_original_name
 
 SOURCE = "takeout"
@@ -81,6 +82,7 @@ def import_takeout(lib: LibraryFolder, paths: list[Path], progress: bool | None 
     every core) or on the Dask cluster at `cluster` (default: the library's `cluster_address`)."""
     summary = JobSummary("import-takeout")
     cluster = lib.settings.cluster_address if cluster is None else cluster
+    prune_indexes(lib.index_path / "parts")  # parts deleted or rewritten since
     containers = _open_all(paths, summary)
     ledger = Ledger()
     try:

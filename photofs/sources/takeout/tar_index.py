@@ -52,6 +52,31 @@ def keep_indexes_in(folder: Path) -> None:
     os.environ[INDEX_ENV] = str(folder)
 
 
+def prune_indexes(folder: Path) -> int:
+    """Drop the indexes of parts that were deleted or rewritten since (a new part is a new
+    key, so the old index would stay forever). A part whose folder is gone (a NAS not
+    mounted) keeps its index. Returns how many parts' indexes went."""
+    if not folder.is_dir():
+        return 0
+    gone = 0
+    for members in folder.glob("*.members.json"):
+        try:
+            saved = json.loads(members.read_text())
+            part = Path(saved["part"])
+            if not part.parent.is_dir():
+                continue
+            st = os.stat(part) if part.exists() else None
+            if st is not None and (st.st_size, st.st_mtime_ns) == (saved["size"], saved["mtime_ns"]):
+                continue
+        except (OSError, ValueError, KeyError, TypeError):
+            pass  # unreadable, or from an older photofs: made again if ever needed
+        key = members.name.split(".", 1)[0]
+        for path in folder.glob(f"{key}.*"):
+            path.unlink(missing_ok=True)
+        gone += 1
+    return gone
+
+
 def seekable_tar(path: Path) -> SeekableTar | None:
     """A seekable view of a plain or gzipped tar; None for other compressions (scanned)."""
     with open(path, "rb") as f:
@@ -72,7 +97,7 @@ class SeekableTar:
     def __init__(self, path: Path, gzipped: bool):
         self.path, self.gzipped = path, gzipped
         st = os.stat(path)
-        self._size = st.st_size
+        self._size, self._mtime_ns = st.st_size, st.st_mtime_ns
         key = hashlib.sha1(f"{path.absolute()}\0{st.st_size}\0{st.st_mtime_ns}".encode()).hexdigest()[:24]
         folder = os.environ.get(INDEX_ENV)
         self._saved = Path(folder) / key if folder else None
@@ -127,7 +152,9 @@ class SeekableTar:
             self._broken = f"is truncated or corrupt after {len(met):,} members ({e}); re-download this part"
             raise TarBroken(self._broken) from None
         self._table, self._broken, self._sidecars = met, None, sidecars
-        self._save(".members.json", lambda f: f.write(json.dumps([[n, *at] for n, at in met.items()]).encode()))
+        saved = {"part": str(self.path.absolute()), "size": self._size, "mtime_ns": self._mtime_ns,
+                 "members": [[n, *at] for n, at in met.items()]}
+        self._save(".members.json", lambda f: f.write(json.dumps(saved).encode()))
 
     def open(self, name: str) -> BinaryIO:
         """One member, read by seeking. KeyError when the part has no such member; TarBroken
@@ -178,7 +205,7 @@ class SeekableTar:
         if self._saved is None:
             return False
         try:
-            rows = json.loads(self._saved.with_suffix(".members.json").read_text())
+            rows = json.loads(self._saved.with_suffix(".members.json").read_text())["members"]
             self._table = {name: (start, size) for name, start, size in rows}
         except (OSError, ValueError, TypeError):  # none yet, or unusable: the next pass makes it again
             return False

@@ -42,3 +42,24 @@ def test_a_pool_of_default_size_runs_a_small_job_here_and_a_big_one_on_workers()
     assert os.getpid() not in big and big
     with open_pool(2) as pool:  # asked for: always the workers
         assert os.getpid() not in {r for _, r, _ in pool.run(pid_of, range(3))}
+
+
+def test_a_worker_that_dies_between_two_submits_loses_no_task():
+    """The executor can break after the last wait and before the next submit (seen in CI):
+    the task being submitted never started, and is run again like those in flight."""
+    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+    from photofs.jobs.pool import Pool
+    submits = Counter()
+
+    class BreaksOnce(ThreadPoolExecutor):
+        def submit(self, fn, *args, **kwargs):
+            submits["n"] += 1
+            if submits["n"] == 3:
+                raise BrokenProcessPool("a child process terminated abruptly")
+            return super().submit(fn, *args, **kwargs)
+
+    pool = Pool(lambda: BreaksOnce(2), workers=2)
+    out = list(pool.run(lambda t: t * 2, list(range(10))))
+    assert Counter(t for t, _, _ in out) == Counter(range(10))  # every task exactly once
+    assert all(f is None and r == t * 2 for t, r, f in out)

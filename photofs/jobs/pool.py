@@ -21,7 +21,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -94,12 +94,17 @@ class Pool:
             yield task, (None if error else future.result()), _reason(error)
         in_flight: dict = {}
         while (pending and not stop()) or in_flight:
+            broken = False
             while pending and len(in_flight) < self.workers * TASKS_PER_WORKER and not stop():
                 task = pending.popleft()
                 self.read_ahead(task)
-                in_flight[executor.submit(fn, task)] = task
-            done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
-            broken = False
+                try:
+                    in_flight[executor.submit(fn, task)] = task
+                except BrokenProcessPool:  # a worker died since the last wait: this one never started
+                    suspects.append(task)
+                    broken = True
+                    break
+            done, _ = wait(in_flight, return_when=ALL_COMPLETED if broken else FIRST_COMPLETED)
             for future in done:
                 error = future.exception()
                 if isinstance(error, BrokenProcessPool):

@@ -83,11 +83,11 @@ def test_the_pass_reads_the_part_once_and_the_first_seek_indexes_it_for_every_pr
     assert list(view.table()) == list(members)
     if before is not None:
         assert process_rchar() - before < 1.05 * path.stat().st_size  # a plain streamed read
-    assert saved(path) == ["members.json"]  # a part never read out of order pays for no restart points
+    assert saved(path) == ["members.jsonl"]  # a part never read out of order pays for no restart points
     name = list(members)[3]
     with view.open(name) as f:
         assert f.read() == members[name]
-    assert saved(path) == ["gzidx", "members.json"]
+    assert saved(path) == ["gzidx", "members.jsonl"]
     index_bytes = sum(p.stat().st_size for p in (path.parent / "parts").glob("*.gzidx"))
     assert index_bytes < 0.1 * path.stat().st_size
     fresh = seekable_tar(path)  # another process: nothing in memory, the saved index on disk
@@ -116,7 +116,7 @@ def test_a_damaged_saved_index_is_made_again_and_reads_right(part):
     path, members = part
     with seekable_tar(path).open(list(members)[0]) as f:  # the table and the restart points
         f.read()
-    assert saved(path) == ["gzidx", "members.json"]
+    assert saved(path) == ["gzidx", "members.jsonl"]
     for kept in (path.parent / "parts").iterdir():
         kept.write_bytes(b"\x00garbage")
     view = seekable_tar(path)
@@ -246,13 +246,13 @@ def test_indexes_of_parts_deleted_or_rewritten_are_pruned_and_an_offline_nas_kee
     for part in (kept, rewritten, deleted, offline):
         with seekable_tar(part).open(next(iter(photos))) as f:  # its table and its restart points
             f.read()
-    assert len(list((tmp_path / "parts").glob("*.members.json"))) == 4
+    assert len(list((tmp_path / "parts").glob("*.members.jsonl"))) == 4
     tgz(rewritten, dict(list(photos.items())[:2]))
     os.utime(rewritten, ns=(1, 1))
     deleted.unlink()
     os.rename(tmp_path / "nas", tmp_path / "nas-unmounted")
     assert prune_indexes(tmp_path / "parts") == 2
-    left = {json.loads(p.read_text())["part"] for p in (tmp_path / "parts").glob("*.members.json")}
+    left = {json.loads(p.read_text().split("\n")[0])["part"] for p in (tmp_path / "parts").glob("*.members.jsonl")}
     assert left == {str(kept), str(offline)}
     assert len(list((tmp_path / "parts").glob("*.gzidx"))) == 2  # the restart points went with their tables
     import photofs.sources.takeout.tar_index as tar_index
@@ -261,3 +261,25 @@ def test_indexes_of_parts_deleted_or_rewritten_are_pruned_and_an_offline_nas_kee
     with seekable_tar(kept).open(list(photos)[-1]) as f:  # what is left still serves, as it was
         assert f.read() == list(photos.values())[-1]
     assert not made
+
+
+def test_a_truncated_part_keeps_the_sidecars_before_the_break_and_reads_them_in_one_pass(tmp_path, monkeypatch):
+    """A half-downloaded last part is common: the photos before the break keep their capture
+    times, and reading their sidecars is not a pass over the part for each."""
+    monkeypatch.setenv(INDEX_ENV, str(tmp_path / "parts"))
+    t = _takeout(30)
+    whole = t.tgz(tmp_path / "whole.tgz")
+    cut = tmp_path / "takeout-002.tgz"
+    cut.write_bytes(whole.read_bytes()[: whole.stat().st_size * 2 // 3])
+    container = open_container(cut)
+    listed = []
+    with pytest.raises(BadContainer, match="re-download"):
+        for m in container.members():
+            listed.append(m.name)
+    sidecars = [n for n in listed if n.endswith(".json")]
+    assert len(sidecars) > 5
+    container = open_container(cut)  # as a new process: nothing kept from that pass
+    before = process_rchar()
+    assert {n: container.read(n, 1 << 20) for n in sidecars} == {n: t.members[n] for n in sidecars}
+    if before is not None:
+        assert process_rchar() - before < 1.1 * cut.stat().st_size  # one pass, not one per sidecar

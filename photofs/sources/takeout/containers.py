@@ -221,10 +221,7 @@ class TarContainer(Container):
 
     def read(self, name: str, limit: int) -> bytes:
         if self.seekable is not None:
-            try:
-                data = self.seekable.sidecar(name)
-            except TarBroken as e:
-                raise BadContainer(str(e)) from None
+            data = self.seekable.sidecar(name)
             if data is not None and len(data) <= limit:
                 return data
             with self.open(name) as f:

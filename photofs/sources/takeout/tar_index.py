@@ -39,6 +39,7 @@ INDEX_ENV = "PHOTOFS_PART_INDEXES"
 CHUNK = 1 << 20
 PIECE = 16 << 20  # a member is read in pieces this big: each read from a restart point costs its spacing
 MIN_SPACING, MAX_SPACING, MAX_POINTS = 512 << 10, 8 << 20, 512
+MEMBERS = ".members.jsonl"  # beside it: ".gzidx", the restart points, and ".lock"
 SIDECAR_BYTES = 1 << 20  # sidecars up to this size are kept from the pass (a Takeout's are ~1 KB)
 _ERRORS = (tarfile.TarError, OSError, EOFError, zlib.error, ValueError)  # ZranError is an OSError
 
@@ -59,9 +60,10 @@ def prune_indexes(folder: Path) -> int:
     if not folder.is_dir():
         return 0
     gone = 0
-    for members in folder.glob("*.members.json"):
+    for members in folder.glob(f"*{MEMBERS}"):
         try:
-            saved = json.loads(members.read_text())
+            with open(members, encoding="utf-8") as f:
+                saved = json.loads(f.readline())  # the part's line only, not its members
             part = Path(saved["part"])
             if not part.parent.is_dir():
                 continue
@@ -125,9 +127,13 @@ class SeekableTar:
     def sidecar(self, name: str) -> bytes | None:
         """A JSON member, from memory: import-takeout reads every sidecar, and a seek for each
         would cost the restart spacing each. The pass keeps them; a part whose table came from
-        disk is passed once more for them. None when it is not a small JSON member."""
+        disk is passed once more for them; a part that ends early keeps those before the break.
+        None when it is not a small JSON member of the part."""
         if self._sidecars is None and name.lower().endswith(".json"):
-            for _ in self.stream(set()):
+            try:
+                for _ in self.stream(set()):
+                    pass
+            except TarBroken:
                 pass
         return (self._sidecars or {}).get(name)
 
@@ -150,11 +156,13 @@ class SeekableTar:
                     tar.members.clear()  # tarfile keeps every header it reads; we keep only the table
         except _ERRORS as e:
             self._broken = f"is truncated or corrupt after {len(met):,} members ({e}); re-download this part"
+            self._sidecars = sidecars  # those before the break are the part's all the same
             raise TarBroken(self._broken) from None
         self._table, self._broken, self._sidecars = met, None, sidecars
-        saved = {"part": str(self.path.absolute()), "size": self._size, "mtime_ns": self._mtime_ns,
-                 "members": [[n, *at] for n, at in met.items()]}
-        self._save(".members.json", lambda f: f.write(json.dumps(saved).encode()))
+        # Two lines: which part (all that pruning reads), then its members.
+        part = {"part": str(self.path.absolute()), "size": self._size, "mtime_ns": self._mtime_ns}
+        rows = [[n, *at] for n, at in met.items()]
+        self._save(MEMBERS, lambda f: f.write(f"{json.dumps(part)}\n{json.dumps(rows)}\n".encode()))
 
     def open(self, name: str) -> BinaryIO:
         """One member, read by seeking. KeyError when the part has no such member; TarBroken
@@ -197,6 +205,7 @@ class SeekableTar:
         try:
             raw.build_full_index()  # the second pass, the first time the part is read out of order
         except _ERRORS:  # it ends early: points are made as far as reads go, and not kept
+            raw.close()
             return _gzip(self.path, spacing, None)
         self._save(".gzidx", lambda f: raw.export_index(fileobj=f))
         return raw
@@ -205,9 +214,9 @@ class SeekableTar:
         if self._saved is None:
             return False
         try:
-            rows = json.loads(self._saved.with_suffix(".members.json").read_text())["members"]
+            rows = json.loads(self._saved.with_suffix(MEMBERS).read_text().split("\n")[1])
             self._table = {name: (start, size) for name, start, size in rows}
-        except (OSError, ValueError, TypeError):  # none yet, or unusable: the next pass makes it again
+        except (OSError, ValueError, TypeError, IndexError):  # none yet, or unusable: the next pass makes it again
             return False
         return True
 

@@ -72,7 +72,8 @@ def reconcile(lib: LibraryFolder, folder: Path) -> JobSummary:
             summary.counts["matched by checksum"] += 1
             continue
         leftovers.append(found)
-    found_items = {item_id for item_id, _, _ in matched}
+    copied = {item_id for item_id, _, _ in matched}  # items with at least one file found by its bytes
+    found_items = set(copied)
     unmatched_files = []
     for found in leftovers:
         item = _by_name_and_time(lib, found, by_name.get(os.path.basename(found.path), []))
@@ -87,12 +88,11 @@ def reconcile(lib: LibraryFolder, folder: Path) -> JobSummary:
     summary.counts["in the catalog only"] = len(missing)
     for i in missing[:50]:
         summary.problem(i.original_name, f"item {i.id} has no original in {folder}")
-    copied = {item_id for item_id, _, _ in matched}
-    for i in items:  # found, but not whole: a Live Photo's video, a RAW twin
-        for f in files[i.id] if i.id in copied else ():
-            if (i.id, f.role, f.name) not in matched:
+    for item_id in sorted(copied):  # found, but not whole: a Live Photo's video, a RAW twin
+        for f in files[item_id]:
+            if (item_id, f.role, f.name) not in matched:
                 summary.counts["files in the catalog only"] += 1
-                summary.problem(f.name, f"the {f.role} file of item {i.id} has no copy in {folder}")
+                summary.problem(f.name, f"the {f.role} file of item {item_id} has no copy in {folder}")
     return summary
 
 

@@ -56,10 +56,7 @@ def _full_and_half(photos: int, size: tuple[int, int]):
 
 def _read_over(root: Path, name: str, photos: dict[str, bytes], workers: int) -> int:
     """rchar of import-takeout on `workers`, then `thumbs` here (it should find nothing to read)."""
-    part = root / f"takeout-{name}.zip"
-    with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as z:  # Google stores JPEGs uncompressed
-        for member, data in photos.items():
-            z.writestr(f"Takeout/Google Photos/{member}", data)
+    part = _part(root / f"takeout-{name}.zip", photos)
     lib = LibraryFolder.create(root / f"lib-{name}", Settings(birth_date="1980-01-01", time_zone="UTC"))
     before = process_rchar()
     summary = import_takeout(lib, [part], progress=False, workers=workers)
@@ -84,14 +81,13 @@ def bench_takeout_read_once(root: Path, photos: int = 60, size: tuple[int, int] 
          workers=workers, was=2.006, target=1.05)
 
 
-def _part(root: Path, form: str, photos: dict[str, bytes]) -> Path:
-    if form == "zip":
-        part = root / "takeout.zip"
-        with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as z:
+def _part(part: Path, photos: dict[str, bytes]) -> Path:
+    """A Takeout part of these photos: a zip (`.zip`) or a gzipped tar (`.tgz`), as Google makes them."""
+    if part.suffix == ".zip":
+        with zipfile.ZipFile(part, "w", zipfile.ZIP_STORED) as z:  # Google stores JPEGs uncompressed
             for member, data in photos.items():
                 z.writestr(f"Takeout/Google Photos/{member}", data)
         return part
-    part = root / "takeout.tgz"
     with tarfile.open(part, "w:gz", compresslevel=6) as t:
         for member, data in photos.items():
             info = tarfile.TarInfo(f"Takeout/Google Photos/{member}")
@@ -105,7 +101,7 @@ def _archive_reads(root: Path, form: str, photos: dict[str, bytes], workers: int
     that verifies them: what the archive read from the part."""
     root.mkdir()
     (root / "nas").mkdir()
-    part = _part(root, form, photos)
+    part = _part(root / f"takeout.{form}", photos)
     lib = LibraryFolder.create(root / "lib", Settings(birth_date="1980-01-01", time_zone="UTC", nas_path=str(root / "nas")))
     import_takeout(lib, [part], progress=False, workers=workers)
     before = process_rchar()
